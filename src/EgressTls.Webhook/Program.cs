@@ -1,0 +1,1 @@
+return EgressTls.Webhook.Cli.Run(args);

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Renders every example under tests/examples with `egress-tls render` and validates all generated
+# Cilium/Envoy/Flux objects with the conformance checker (CRD schemas of Cilium 1.14-1.18, Envoy protos,
+# Flux Provider schema).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+shared=${1:-$(cd "$root/.." && pwd)/shared}
+out="$root/artifacts/conformance"
+mkdir -p "$out"
+dotnet build "$root/src/EgressTls.Webhook" -c Release --nologo -v q >/dev/null
+bin="$root/src/EgressTls.Webhook/bin/Release/net10.0/egress-tls"
+shopt -s nullglob
+examples=("$root"/tests/examples/*.yaml)
+if [ ${#examples[@]} -eq 0 ]; then
+  echo "conformance: no examples under tests/examples" >&2
+  exit 1
+fi
+for f in "${examples[@]}"; do
+  "$bin" render -f "$f" > "$out/$(basename "$f")"
+done
+"$shared/tools/conformance/check" "$out"/*.yaml
