@@ -13,9 +13,13 @@ namespace EgressTls.Core.Rendering;
 /// <param name="Secrets">The Secrets of that namespace that the object's annotations reference and
 /// that exist, by name. A referenced name that is absent here is a missing Secret.</param>
 /// <param name="OldObject">For UPDATE, the object before the change.</param>
+/// <param name="SecretsComplete">True when <paramref name="Secrets"/> is authoritative (the webhook read the
+/// cluster): an absent Secret is an error. False for offline use (<c>render</c> without the Secret in its
+/// input, standalone <c>serve</c>): an absent Secret is assumed to exist with the expected type.</param>
 public sealed record RenderInput(
     JsonObject Object,
     AdmissionOperation Operation,
     NamespaceInfo Namespace,
     ImmutableDictionary<string, SecretSummary> Secrets,
-    JsonObject? OldObject = null);
+    JsonObject? OldObject = null,
+    bool SecretsComplete = true);
