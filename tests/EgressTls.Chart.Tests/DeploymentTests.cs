@@ -129,4 +129,19 @@ public sealed class DeploymentTests
         ((string?)volume["configMap"]!["name"]).Should().Be("corporate-roots");
         ((string?)Default.Config["publicRoots"]!["file"]).Should().Be("/etc/ssl/certs/ca-certificates.crt");
     }
+
+    [Fact]
+    public void Service_monitor_is_optional_and_scrapes_the_metrics_port_of_this_service()
+    {
+        Default.OfKind("ServiceMonitor").Should().BeEmpty();
+        var chart = Helm.Template("-f", "ci/intercept-groups-values.yaml");
+        var monitor = chart.Single("ServiceMonitor");
+        ((string?)monitor["metadata"]!["labels"]!["release"]).Should().Be("prometheus");
+        var endpoint = monitor["spec"]!["endpoints"]!.AsArray().Single()!;
+        ((string?)endpoint["port"]).Should().Be("metrics");
+        ((string?)endpoint["path"]).Should().Be("/metrics");
+        var service = chart.Single("Service");
+        LabelSelector.Matches(monitor["spec"]!["selector"], service["metadata"]!["labels"]!.AsObject()
+            .ToDictionary(l => l.Key, l => (string)l.Value!)).Should().BeTrue();
+    }
 }

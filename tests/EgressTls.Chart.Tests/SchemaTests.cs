@@ -18,6 +18,8 @@ public sealed class SchemaTests
     [InlineData("logLevel=Trace", "logLevel")]
     [InlineData("ca.source=secret", "importSecretName")]
     [InlineData("ca.source=cert-manager", "name")]
+    [InlineData("publicRoots.source=configMap", "name")]
+    [InlineData("image.digest=latest", "digest")]
     public void Invalid_values_fail_helm_template_naming_the_offending_key(string set, string key)
     {
         var result = Helm.TryTemplate("--set", set);
