@@ -5,7 +5,7 @@ namespace EgressTls.Chart.Tests;
 public sealed class RbacTests
 {
     /// <summary>Where a grant applies.</summary>
-    public enum Scope
+    private enum Scope
     {
         /// <summary>ClusterRole: every namespace / cluster-scoped objects.</summary>
         Cluster,

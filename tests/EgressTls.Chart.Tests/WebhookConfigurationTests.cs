@@ -4,7 +4,6 @@ namespace EgressTls.Chart.Tests;
 
 public sealed class WebhookConfigurationTests
 {
-    private const string PodWebhooks = "pods";
     private static readonly RenderedChart Default = Helm.Template();
 
     public static TheoryData<string, string> Configurations()
@@ -83,8 +82,8 @@ public sealed class WebhookConfigurationTests
         var result = Helm.Run("template", Helm.ReleaseName, Repository.Chart, "--namespace", "security");
         result.ExitCode.Should().Be(0, result.Describe());
         var chart = new RenderedChart(result.StandardOutput);
-        Reached(chart, PodWebhooks, "CREATE", "security", Enabled, Enabled).Should().BeEmpty();
-        Reached(chart, PodWebhooks, "CREATE", "egress-tls", Enabled, None).Should().ContainSingle();
+        Reached(chart, "pods", "CREATE", "security", Enabled, Enabled).Should().BeEmpty();
+        Reached(chart, "pods", "CREATE", "egress-tls", Enabled, None).Should().ContainSingle();
     }
 
     [Fact]
