@@ -57,21 +57,6 @@ kind_network="${KIND_EXPERIMENTAL_DOCKER_NETWORK:-kind}"
 wait_secs="${E2E_TIMEOUT:-300}"
 artifacts="${E2E_ARTIFACTS_DIR:-}"
 
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --name) cluster="$2"; shift 2 ;;
-    --cilium-version) cilium_version="$2"; shift 2 ;;
-    --secrets-mode) secrets_mode="$2"; shift 2 ;;
-    --kube-proxy-replacement) kpr=true; shift ;;
-    --image) image="$2"; shift 2 ;;
-    --skip-build) skip_build=true; shift ;;
-    --intercept-host) intercept_host="$2"; shift 2 ;;
-    --reuse-cluster) reuse=true; shift ;;
-    --keep-cluster) keep=true; shift ;;
-    -h|--help) usage; exit 0 ;;
-    *) echo "e2e: unknown argument $1" >&2; usage >&2; exit 2 ;;
-  esac
-done
 
 # Fixed by the scenarios (manifests/, seeds 001 and 002).
 readonly release=egress-tls release_ns=egress-tls
@@ -80,7 +65,7 @@ readonly client_cn=egress-tls-e2e-client
 readonly trust_dir=/etc/egress-tls/trust          # chart value trustBundle.mountPath (default)
 readonly trust_bundle=egress-tls-trust-bundle     # chart value trustBundle.name (default)
 readonly cilium_repo=https://helm.cilium.io
-backend="${cluster}-mtls-backend"
+backend=""                                        # container name, from the cluster name
 
 # State for the exit trap.
 work=""
@@ -97,6 +82,8 @@ info() { printf '    %s\n' "$*"; }
 ok() { printf '    ok: %s\n' "$*"; passes=$((passes + 1)); }
 die() { printf 'e2e: %s\n' "$*" >&2; exit 1; }
 fail() { printf '    FAIL: %s\n' "$*" >&2; exit 1; }
+
+oneline() { tr '\n' ' ' <<<"$1" | sed 's/ *$//'; }
 
 is_bool() { [ "$1" = true ] || [ "$1" = false ]; }
 
@@ -123,6 +110,7 @@ check_options() {
     is_bool "$b" || die "boolean options take true or false, got \"$b\""
   done
   [[ "$cluster" =~ ^[a-z0-9]([-a-z0-9]*[a-z0-9])?$ ]] || die "cluster name \"$cluster\" must be lower-case letters, digits and '-'"
+  backend="${cluster}-mtls-backend"
   # Substituted into YAML by sed: only plain host names and image references.
   [[ "$intercept_host" =~ ^[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?(\.[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?)+$ ]] ||
     die "--intercept-host \"$intercept_host\" is not a DNS name"
@@ -189,6 +177,8 @@ resolve_cilium() {
     else
       cilium_chart_version=$v
     fi
+    [[ "$cilium_chart_version" == "$cilium_minor".* ]] ||
+      die "the Cilium chart found for $cilium_minor is $cilium_chart_version"
     info "Cilium $cilium_chart_version from $cilium_repo"
   else
     info "Cilium $cilium_chart_version from $cilium_chart"
@@ -236,14 +226,24 @@ load_image() {
 # ---------------------------------------------------------------------------------------------
 # 2. kind cluster
 
+cluster_exists() {
+  local clusters
+  clusters=$(kind get clusters 2>/dev/null || true)
+  grep -qx "$cluster" <<<"$clusters"
+}
+
+# Before the (long) image build: an existing cluster is only used when asked for.
+check_cluster_name() {
+  if cluster_exists && [ "$reuse" != true ]; then
+    die "kind cluster $cluster already exists: delete it (kind delete cluster --name $cluster), pass --reuse-cluster, or choose another --name"
+  fi
+}
+
 create_cluster() {
   step "kind cluster $cluster"
   export KUBECONFIG="$work/kubeconfig"
-  local clusters
-  clusters=$(kind get clusters 2>/dev/null || true)
-  if grep -qx "$cluster" <<<"$clusters"; then
-    [ "$reuse" = true ] ||
-      die "kind cluster $cluster already exists: delete it (kind delete cluster --name $cluster), pass --reuse-cluster, or choose another --name"
+  if cluster_exists; then
+    [ "$reuse" = true ] || die "kind cluster $cluster appeared while the image was built"
     info "reusing the existing cluster (it is not deleted at the end)"
     kind get kubeconfig --name "$cluster" >"$KUBECONFIG"
   else
@@ -347,6 +347,7 @@ install_egress_tls() {
 # 5. mTLS backend of scenario 001 (certs-scripts), on kind's Docker network
 
 in_backend() { docker exec "$backend" "$@"; }
+in_backend_stdin() { docker exec -i "$backend" "$@"; }
 
 start_backend() {
   step "mTLS backend container $backend on Docker network $kind_network"
@@ -408,9 +409,10 @@ render() { # FILE -> stdout
 
 # Pods go through the webhook (failurePolicy Fail): retry while a replica may still be starting.
 apply_manifest() { # FILE
-  local i
+  local i rendered="$work/$1"
+  render "$1" >"$rendered"
   for i in 1 2 3 4 5; do
-    if render "$1" | kubectl apply -f -; then return 0; fi
+    if kubectl apply -f "$rendered"; then return 0; fi
     info "applying manifests/$1 failed (attempt $i of 5); retrying in 5 s"
     sleep 5
   done
@@ -455,12 +457,12 @@ scenario_001() {
   ok "pod mtls-inject/curl was mutated (profile $profile)"
   objs=$(kubectl -n mtls-inject get ciliumnetworkpolicies.cilium.io,ciliumenvoyconfigs.cilium.io \
     -l "egress-tls.io/profile=$profile" -o name)
-  info "generated: $(tr '\n' ' ' <<<"$objs")"
+  info "generated: $(oneline "$objs")"
   grep -q '^ciliumnetworkpolicy' <<<"$objs" || fail "no CiliumNetworkPolicy for profile $profile in mtls-inject"
   grep -q '^ciliumenvoyconfig' <<<"$objs" || fail "no CiliumEnvoyConfig for profile $profile in mtls-inject"
   copies=$(kubectl -n cilium-secrets get secrets -l egress-tls.io/source-namespace=mtls-inject -o name)
   [ -n "$copies" ] || fail "no client-certificate copy from mtls-inject in cilium-secrets"
-  ok "CiliumNetworkPolicy, CiliumEnvoyConfig and Secret copies in cilium-secrets ($(tr '\n' ' ' <<<"$copies"))"
+  ok "CiliumNetworkPolicy, CiliumEnvoyConfig and Secret copies in cilium-secrets ($(oneline "$copies"))"
 
   info "kubectl -n mtls-inject exec curl -- curl -sS http://$backend_ip:$backend_port/e2e-mtls"
   retry "$wait_secs" "the backend to echo the injected client certificate" mtls_reaches_backend ||
@@ -501,7 +503,7 @@ scenario_002() {
   objs=$(kubectl -n intercept get ciliumnetworkpolicies.cilium.io -l "egress-tls.io/profile=$profile" -o name)
   [ -n "$objs" ] || fail "no CiliumNetworkPolicy for profile $profile in intercept"
   kubectl -n intercept get configmap "$trust_bundle" >/dev/null || fail "no ConfigMap intercept/$trust_bundle"
-  ok "pod intercept/curl was mutated (profile $profile; $(tr '\n' ' ' <<<"$objs"); ConfigMap $trust_bundle)"
+  ok "pod intercept/curl was mutated (profile $profile; $(oneline "$objs"); ConfigMap $trust_bundle)"
 
   info "the pod's egress-tls mounts and environment (kubectl get pod -o yaml | grep egress-tls):"
   kubectl -n intercept get pod curl -o yaml | grep -n 'egress-tls' | sed 's/^/      /' || true
@@ -574,8 +576,6 @@ scenario_002() {
   kubectl -n kube-system exec daemonset/cilium -c cilium-agent -- \
     hubble observe --namespace intercept --type l7 --last 10 2>/dev/null | sed 's/^/      /' || true
 }
-
-in_backend_stdin() { docker exec -i "$backend" "$@"; }
 
 # ---------------------------------------------------------------------------------------------
 # 8. Diagnostics on failure, cleanup
@@ -680,7 +680,28 @@ on_exit() {
   exit "$rc"
 }
 
+value_of() { [ $# -ge 2 ] || { echo "e2e: $1 needs a value" >&2; exit 2; }; }
+
+parse_args() {
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --name) value_of "$@"; cluster="$2"; shift 2 ;;
+      --cilium-version) value_of "$@"; cilium_version="$2"; shift 2 ;;
+      --secrets-mode) value_of "$@"; secrets_mode="$2"; shift 2 ;;
+      --kube-proxy-replacement) kpr=true; shift ;;
+      --image) value_of "$@"; image="$2"; shift 2 ;;
+      --skip-build) skip_build=true; shift ;;
+      --intercept-host) value_of "$@"; intercept_host="$2"; shift 2 ;;
+      --reuse-cluster) reuse=true; shift ;;
+      --keep-cluster) keep=true; shift ;;
+      -h|--help) usage; exit 0 ;;
+      *) echo "e2e: unknown argument $1" >&2; usage >&2; exit 2 ;;
+    esac
+  done
+}
+
 main() {
+  parse_args "$@"
   check_options
   preflight
   work=$(mktemp -d "${TMPDIR:-/tmp}/egress-tls-e2e.XXXXXX")
@@ -688,6 +709,7 @@ main() {
   trap 'exit 130' INT
   trap 'exit 143' TERM
   resolve_cilium
+  check_cluster_name
   build_image
   create_cluster
   install_cilium
@@ -698,4 +720,7 @@ main() {
   scenario_002
 }
 
-main
+# Sourced (check-static.sh renders the manifests with render): define only.
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+  main "$@"
+fi
