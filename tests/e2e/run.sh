@@ -87,14 +87,16 @@ oneline() { tr '\n' ' ' <<<"$1" | sed 's/ *$//'; }
 
 is_bool() { [ "$1" = true ] || [ "$1" = false ]; }
 
-# retry SECONDS WHAT COMMAND...: runs COMMAND (quietly) every 3 s until it succeeds.
+# retry SECONDS WHAT COMMAND...: runs COMMAND (quietly) every 3 s until it succeeds; on timeout
+# shows the last attempt's output.
 retry() {
-  local secs=$1 what=$2 deadline
+  local secs=$1 what=$2 deadline log="$work/retry.log"
   shift 2
   deadline=$((SECONDS + secs))
-  until "$@" >/dev/null 2>&1; do
+  until "$@" >"$log" 2>&1; do
     if [ "$SECONDS" -ge "$deadline" ]; then
-      printf '    timed out after %s s waiting for %s\n' "$secs" "$what" >&2
+      printf '    timed out after %s s waiting for %s; last attempt:\n' "$secs" "$what" >&2
+      tail -n 5 "$log" | sed 's/^/      /' >&2
       return 1
     fi
     sleep 3
@@ -427,6 +429,18 @@ pod_profile() { # NS POD
   kubectl -n "$1" get pod "$2" -o jsonpath='{.metadata.labels.egress-tls\.io/profile}'
 }
 
+# has_objects NS RESOURCES SELECTOR PATTERN...: `kubectl get -o name` lists a match for every
+# PATTERN (into $found). Retried: egress-tls may apply generated objects after admission.
+found=""
+has_objects() {
+  local ns=$1 resources=$2 selector=$3 p
+  shift 3
+  found=$(kubectl -n "$ns" get "$resources" -l "$selector" -o name) || return 1
+  for p in "$@"; do
+    grep -q "$p" <<<"$found" || { printf 'found: %s (nothing matches %s)\n' "$(oneline "$found")" "$p"; return 1; }
+  done
+}
+
 in_pod() { # NS POD COMMAND...
   local ns=$1 pod=$2
   shift 2
@@ -451,18 +465,19 @@ scenario_001() {
   apply_manifest mtls-inject-pods.yaml
   kubectl -n mtls-inject wait --for=condition=Ready pod/curl pod/curl-plain --timeout="${wait_secs}s"
 
-  local profile objs copies
+  local profile objs
   profile=$(pod_profile mtls-inject curl)
   [ -n "$profile" ] || fail "pod mtls-inject/curl has no egress-tls.io/profile label: egress-tls did not mutate it"
   ok "pod mtls-inject/curl was mutated (profile $profile)"
-  objs=$(kubectl -n mtls-inject get ciliumnetworkpolicies.cilium.io,ciliumenvoyconfigs.cilium.io \
-    -l "egress-tls.io/profile=$profile" -o name)
-  info "generated: $(oneline "$objs")"
-  grep -q '^ciliumnetworkpolicy' <<<"$objs" || fail "no CiliumNetworkPolicy for profile $profile in mtls-inject"
-  grep -q '^ciliumenvoyconfig' <<<"$objs" || fail "no CiliumEnvoyConfig for profile $profile in mtls-inject"
-  copies=$(kubectl -n cilium-secrets get secrets -l egress-tls.io/source-namespace=mtls-inject -o name)
-  [ -n "$copies" ] || fail "no client-certificate copy from mtls-inject in cilium-secrets"
-  ok "CiliumNetworkPolicy, CiliumEnvoyConfig and Secret copies in cilium-secrets ($(oneline "$copies"))"
+  retry 60 "the CiliumNetworkPolicy and CiliumEnvoyConfig of profile $profile" \
+    has_objects mtls-inject ciliumnetworkpolicies.cilium.io,ciliumenvoyconfigs.cilium.io "egress-tls.io/profile=$profile" \
+    '^ciliumnetworkpolicy' '^ciliumenvoyconfig' ||
+    fail "no CiliumNetworkPolicy and CiliumEnvoyConfig for profile $profile in mtls-inject (found: ${found:-nothing})"
+  objs=$found
+  retry 60 "the client-certificate copies in cilium-secrets" \
+    has_objects cilium-secrets secrets egress-tls.io/source-namespace=mtls-inject '^secret/' ||
+    fail "no Secret copied from mtls-inject into cilium-secrets"
+  ok "generated $(oneline "$objs"), and in cilium-secrets $(oneline "$found")"
 
   info "kubectl -n mtls-inject exec curl -- curl -sS http://$backend_ip:$backend_port/e2e-mtls"
   retry "$wait_secs" "the backend to echo the injected client certificate" mtls_reaches_backend ||
@@ -500,10 +515,22 @@ scenario_002() {
   local profile objs ssl_cert_file mount
   profile=$(pod_profile intercept curl)
   [ -n "$profile" ] || fail "pod intercept/curl has no egress-tls.io/profile label: egress-tls did not mutate it"
-  objs=$(kubectl -n intercept get ciliumnetworkpolicies.cilium.io -l "egress-tls.io/profile=$profile" -o name)
-  [ -n "$objs" ] || fail "no CiliumNetworkPolicy for profile $profile in intercept"
   kubectl -n intercept get configmap "$trust_bundle" >/dev/null || fail "no ConfigMap intercept/$trust_bundle"
-  ok "pod intercept/curl was mutated (profile $profile; $(oneline "$objs"); ConfigMap $trust_bundle)"
+  ok "pod intercept/curl was mutated (profile $profile, ConfigMap $trust_bundle)"
+  retry 60 "the CiliumNetworkPolicy of profile $profile" \
+    has_objects intercept ciliumnetworkpolicies.cilium.io "egress-tls.io/profile=$profile" '^ciliumnetworkpolicy' ||
+    fail "no CiliumNetworkPolicy for profile $profile in intercept"
+  objs=$found
+  # Leaf certificates live where the policy's terminatingTLS points: egress-tls' namespace in SDS
+  # mode (the Cilium operator copies them), cilium-secrets in inline mode (fact sheet 2.1).
+  local leaf_ns=$release_ns
+  if [ "$secrets_mode" = inline ] || { [ "$secrets_mode" = auto ] && [ "$cilium_minor" = 1.16 ]; }; then
+    leaf_ns=cilium-secrets
+  fi
+  retry 60 "a leaf certificate Secret in $leaf_ns" \
+    has_objects "$leaf_ns" secrets app.kubernetes.io/managed-by=egress-tls '^secret/egress-tls-leaf-' ||
+    fail "no egress-tls-leaf-* Secret in $leaf_ns"
+  ok "generated $(oneline "$objs"), leaf $(grep -m1 '^secret/egress-tls-leaf-' <<<"$found") in $leaf_ns"
 
   info "the pod's egress-tls mounts and environment (kubectl get pod -o yaml | grep egress-tls):"
   kubectl -n intercept get pod curl -o yaml | grep -n 'egress-tls' | sed 's/^/      /' || true
