@@ -34,7 +34,8 @@ internal static class InterceptionRules
         // from the policy secrets namespace only (default backend, cilium-facts 2.1). Always referenced with
         // an explicit namespace.
         var secretsNamespace = target.SecretsMode == SecretsMode.Sds ? options.WebhookNamespace : target.PolicySecretsNamespace;
-        var upstream = UpstreamSecret(profile, intercept, secretsNamespace, objects);
+        var upstreamSecrets = new List<GeneratedObject>();
+        var upstream = UpstreamSecret(profile, intercept, secretsNamespace, upstreamSecrets);
         var rules = new List<JsonObject>();
 
         foreach (var port in intercept.Hosts.GroupBy(h => h.Port).OrderBy(g => g.Key))
@@ -63,6 +64,7 @@ internal static class InterceptionRules
             });
         }
 
+        objects.AddRange(upstreamSecrets);
         return rules;
     }
 
