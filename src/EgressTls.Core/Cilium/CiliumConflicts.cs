@@ -17,6 +17,7 @@ internal static class CiliumConflicts
     public const string OtherEgressField = "metadata.annotations[" + Naming.Prefix + "other-egress]";
 
     private static readonly Version Sds = new(1, 17);
+    private static readonly Version AllowAllL7WhenNotDefaultDeny = new(1, 17);
     private const int DnsPort = 53;
 
     public static ImmutableArray<FieldError> Check(EgressProfile profile, CiliumTarget target)
@@ -40,10 +41,11 @@ internal static class CiliumConflicts
                 $"interception cannot be configured: the installation targets Cilium {version} with secretsMode=sds, but policy secret sync (SDS) needs Cilium 1.17+; expected cilium.secretsMode=inline in the egress-tls configuration for Cilium {version}"));
         }
 
-        if (intercept is { HttpRules: { IsDefaultOrEmpty: false } } && profile.OtherEgress == OtherEgress.Allow && target.Version >= new Version(1, 18))
+        if (intercept is { HttpRules: { IsDefaultOrEmpty: false } } && profile.OtherEgress == OtherEgress.Allow && target.Version >= AllowAllL7WhenNotDefaultDeny)
         {
             // With enableDefaultDeny.egress=false Cilium appends an allow-all L7 rule to every L7 rule of the
-            // policy (PR #38841, fixing #38676, first in 1.18): the HTTP allow-list would be silently void.
+            // policy (PR #38841 fixing #38676, in 1.18 and backported to 1.17 by PR #39375; the 1.17 patch
+            // level is not known here): the HTTP allow-list would be silently void.
             errors.Add(new FieldError(HttpRulesField,
                 $"HTTP allow rules are not enforced on Cilium {version} when other egress stays allowed (enableDefaultDeny.egress=false makes Cilium add an allow-all HTTP rule, cilium/cilium#38841); expected {Naming.Prefix}other-egress: \"deny\" together with the HTTP rules, or no HTTP rules"));
         }

@@ -46,8 +46,8 @@ internal static class OtherEgressPolicy
             // with enableDefaultDeny.egress=false "but does not block any traffic" (Documentation/security/
             // policy/intro.rst); the allow-all it adds is an L3/L4 wildcard, and the more specific
             // identity+port entry that redirects to the proxy wins. L7 rules keep filtering the selected
-            // traffic on 1.16/1.17 (#38676); on 1.18 Cilium adds an L7 allow-all instead (PR #38841), which is
-            // why HTTP allow-lists with other-egress=allow are refused there (CiliumConflicts).
+            // traffic on 1.16 (#38676); 1.17 (backport PR #39375) and 1.18 add an L7 allow-all instead (PR
+            // #38841), which is why HTTP allow-lists with other-egress=allow are refused there (CiliumConflicts).
             spec["enableDefaultDeny"] = new JsonObject { ["egress"] = false };
             warnings.Add($"{Naming.Prefix}other-egress=allow: {where} redirects only the listed destinations and sets enableDefaultDeny.egress=false, so the pods' other egress is unchanged (allowed unless another policy selecting them denies it); this needs the agent option enable-non-default-deny-policies (default true), without which Cilium treats the policy as default-deny");
         }

@@ -39,7 +39,7 @@ public class CiliumConformanceTests
     public void A_field_of_a_newer_Cilium_fails_the_older_schema_so_the_per_version_check_is_meaningful()
     {
         var checker = Checker();
-        var newer = CiliumCase.Load("facebook-http-rules");
+        var newer = CiliumCase.Load("poc-domain-groups");
         newer.Options.Cilium.SupportsEnableDefaultDeny.Should().BeTrue();
 
         var (exitCode, output) = Run(checker, ["--cilium", "1.14", newer.GoldenPath]);

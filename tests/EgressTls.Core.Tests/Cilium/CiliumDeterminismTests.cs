@@ -50,16 +50,16 @@ public class CiliumDeterminismTests
         for (var i = 0; i < Namespaces; i++)
         {
             var ns = $"team-{i:D4}";
-            yield return Profile(ns, "gh", github, []);
-            yield return Profile(ns, "fb", facebook, []);
-            yield return Profile(ns, "lab", null, [new MtlsDestination(new HostPort("172.18.0.4", 8083), "tls-client-cert", "lab-ca", null, true)]);
+            yield return Profile(ns, "gh", github, [], OtherEgress.Allow);
+            yield return Profile(ns, "fb", facebook, [], OtherEgress.Deny);
+            yield return Profile(ns, "lab", null, [new MtlsDestination(new HostPort("172.18.0.4", 8083), "tls-client-cert", "lab-ca", null, true)], OtherEgress.Allow);
         }
     }
 
-    private static EgressProfile Profile(string ns, string kind, InterceptSpec? intercept, ImmutableArray<MtlsDestination> mtls)
+    private static EgressProfile Profile(string ns, string kind, InterceptSpec? intercept, ImmutableArray<MtlsDestination> mtls, OtherEgress otherEgress)
     {
         var id = Naming.ShortHash($"{ns}/{kind}");
-        return new EgressProfile(ns, intercept, mtls, OtherEgress.Allow,
+        return new EgressProfile(ns, intercept, mtls, otherEgress,
             ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal, [KeyValuePair.Create(Naming.ProfileLabel, id)]), id);
     }
 

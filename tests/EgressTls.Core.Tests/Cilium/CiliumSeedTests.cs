@@ -95,6 +95,20 @@ public class CiliumSeedTests
         HasDnsRule(generation).Should().BeTrue("toFQDNs needs the DNS proxy to see the lookups");
     }
 
+    [Fact]
+    public void HTTP_rules_with_other_egress_allowed_are_enforced_on_1_16_and_refused_from_1_17()
+    {
+        var enforced = CiliumCase.Load("facebook-http-rules-1.16-allow").Generate();
+        var spec = Policy(enforced).Manifest["spec"]!;
+        spec["enableDefaultDeny"]!.ToJsonString().Should().Be("""{"egress":false}""");
+        Egress(Policy(enforced)).Single(r => r["toFQDNs"] != null)["toPorts"]![0]!["rules"]!["http"]!.AsArray().Should().ContainSingle();
+
+        var refused = CiliumCase.Load("facebook-http-rules-allow-refused").Generate();
+        refused.Objects.Should().BeEmpty();
+        refused.Errors.Should().ContainSingle().Which.Field.Should().Be("metadata.annotations[egress-tls.io/intercept-http-rules]");
+        refused.Errors[0].Message.Should().Contain("other-egress").And.Contain("38841");
+    }
+
     [Theory]
     [InlineData("poc-domain-groups", "egress-tls")]
     [InlineData("poc-domain-groups-inline-1.16", "cilium-secrets")]
