@@ -29,6 +29,9 @@ public static class CiliumObjects
             return new CiliumGeneration([], [], []);
         }
 
+        // Total for any well-typed input: default (uninitialised) arrays mean "none".
+        profile = profile with { Intercept = hasIntercept ? profile.Intercept : null, Mtls = hasMtls ? profile.Mtls : [] };
+
         var errors = CiliumConflicts.Check(profile, options.Cilium);
         if (!errors.IsEmpty)
         {

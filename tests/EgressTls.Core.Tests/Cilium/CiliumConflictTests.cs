@@ -83,6 +83,16 @@ public class CiliumConflictTests
         generation.Errors.Should().BeEmpty();
     }
 
+    [Fact]
+    public void Default_arrays_in_the_profile_mean_none_instead_of_throwing()
+    {
+        var profile = Profile(intercept: new InterceptSpec(default, default, null)) with { Mtls = default };
+        CiliumObjects.Generate(profile, new RenderOptions()).Objects.Should().BeEmpty();
+
+        var interceptOnly = Profile(intercept: Intercept(new HostPort("github.com", 443))) with { Mtls = default };
+        CiliumObjects.Generate(interceptOnly, new RenderOptions()).Objects.Should().Contain(o => o.Kind == "CiliumNetworkPolicy");
+    }
+
     private static RenderOptions Options(string version, SecretsMode mode) =>
         new() { Cilium = new CiliumTarget { Version = Version.Parse(version), SecretsMode = mode } };
 
