@@ -50,6 +50,21 @@ internal static class CiliumConflicts
                 $"HTTP allow rules are not enforced on Cilium {version} when other egress stays allowed (enableDefaultDeny.egress=false makes Cilium add an allow-all HTTP rule, cilium/cilium#38841); expected {Naming.Prefix}other-egress: \"deny\" together with the HTTP rules, or no HTTP rules"));
         }
 
+        // toFQDNs never applies to IPs inside the cluster (CRD doc of ToFQDNs: "If the resolved IPs are IPs
+        // within the kubernetes cluster, the ToFQDN rule will not apply to that IP"): a Service name would
+        // silently not be redirected.
+        foreach (var host in interceptHosts.Where(h => IsClusterName(h.Host)))
+        {
+            errors.Add(new FieldError(InterceptField,
+                $"\"{host}\" is a cluster-internal name; Cilium's toFQDNs does not select in-cluster addresses, so it would not be intercepted; expected an external DNS name"));
+        }
+
+        foreach (var destination in profile.Mtls.Select(m => m.Destination).Distinct().Where(d => IsClusterName(d.Host)))
+        {
+            errors.Add(new FieldError(MtlsField,
+                $"\"{destination}\" is a cluster-internal name; Cilium's toFQDNs does not select in-cluster addresses, so it would not be redirected; expected an external DNS name or an IP outside the cluster"));
+        }
+
         foreach (var group in profile.Mtls.GroupBy(m => m.Destination))
         {
             var distinct = group.Distinct().ToList();
@@ -122,6 +137,11 @@ internal static class CiliumConflicts
             && host.Length > suffix.Length
             && !host[..^suffix.Length].Contains('.', StringComparison.Ordinal);
     }
+
+    private static bool IsClusterName(string host) =>
+        host.EndsWith(".svc", StringComparison.Ordinal)
+        || host.EndsWith(".cluster.local", StringComparison.Ordinal)
+        || host.Contains(".svc.", StringComparison.Ordinal);
 
     private static string Describe(MtlsDestination m) =>
         $"cert={m.ClientCertSecret}" + (m.ServerCaSecret is null ? "" : $" ca={m.ServerCaSecret}")

@@ -74,6 +74,18 @@ public class CiliumConflictTests
         errors.Should().Contain(e => e.Message.Contains("*.example.com:8443", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("receiver.flux-system.svc")]
+    [InlineData("receiver.flux-system.svc.cluster.local")]
+    public void Cluster_internal_names_are_refused_because_toFQDNs_never_selects_in_cluster_addresses(string host)
+    {
+        var profile = Profile(intercept: Intercept(new HostPort(host, 443)), mtls: [Mtls(new HostPort(host, 9292), "c")]);
+
+        var errors = CiliumObjects.Generate(profile, Options("1.18", SecretsMode.Sds)).Errors;
+
+        errors.Where(e => e.Message.Contains("cluster-internal", StringComparison.Ordinal)).Should().HaveCount(2);
+    }
+
     [Fact]
     public void A_profile_without_interception_or_mTLS_generates_nothing()
     {
