@@ -14,7 +14,6 @@ internal static class CiliumConflicts
     public const string InterceptField = "metadata.annotations[" + Naming.Prefix + "intercept]";
     public const string HttpRulesField = "metadata.annotations[" + Naming.Prefix + "intercept-http-rules]";
     public const string MtlsField = "metadata.annotations[" + Naming.Prefix + "mtls]";
-    public const string OtherEgressField = "metadata.annotations[" + Naming.Prefix + "other-egress]";
 
     private static readonly Version Sds = new(1, 17);
     private static readonly Version AllowAllL7WhenNotDefaultDeny = new(1, 17);

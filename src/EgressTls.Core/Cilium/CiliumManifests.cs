@@ -57,6 +57,10 @@ internal static class CiliumManifests
         ["type"] = type,
     };
 
+    /// <summary>A label selector's <c>matchLabels</c>, in the (sorted) order of <paramref name="labels"/>.</summary>
+    public static JsonObject MatchLabels(IEnumerable<KeyValuePair<string, string>> labels) =>
+        new() { ["matchLabels"] = new JsonObject([.. labels.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)JsonValue.Create(kv.Value)))]) };
+
     /// <summary><c>{ports: [{port: "p", protocol: P}]}</c> with the port as a string, as the CRD requires
     /// (cilium-facts 1.4).</summary>
     public static JsonArray Ports(int port, string protocol) =>

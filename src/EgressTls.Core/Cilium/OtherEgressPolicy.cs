@@ -33,10 +33,7 @@ internal static class OtherEgressPolicy
 
         var spec = new JsonObject
         {
-            ["endpointSelector"] = new JsonObject
-            {
-                ["matchLabels"] = new JsonObject([.. profile.PodSelector.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)JsonValue.Create(kv.Value)))]),
-            },
+            ["endpointSelector"] = CiliumManifests.MatchLabels(profile.PodSelector),
         };
 
         if (profile.OtherEgress == OtherEgress.Allow && target.SupportsEnableDefaultDeny)
@@ -79,10 +76,7 @@ internal static class OtherEgressPolicy
     /// <summary>DNS to kube-dns on port 53 (protocol ANY: UDP and TCP) through the DNS proxy, every name.</summary>
     private static JsonObject DnsRule(RenderOptions options) => new()
     {
-        ["toEndpoints"] = new JsonArray(new JsonObject
-        {
-            ["matchLabels"] = new JsonObject([.. options.DnsSelector.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)JsonValue.Create(kv.Value)))]),
-        }),
+        ["toEndpoints"] = new JsonArray(CiliumManifests.MatchLabels(options.DnsSelector)),
         ["toPorts"] = new JsonArray(new JsonObject
         {
             ["ports"] = CiliumManifests.Ports(53, "ANY"),
