@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using EgressTls.Core.Rendering;
 
 namespace EgressTls.Core.Cilium;
 
@@ -56,6 +57,12 @@ internal static class CiliumManifests
         ["metadata"] = Metadata(name, ns, labels),
         ["type"] = type,
     };
+
+    /// <summary>The CA-only public roots Secret in <paramref name="ns"/>: CA-only so that Cilium publishes
+    /// it as a validation context (cilium-facts 0.4, 2.3); shared, so it carries no profile label.</summary>
+    public static GeneratedObject PublicRootsSecret(string ns) => new(
+        Secret(CiliumNames.PublicRoots, ns, OpaqueSecretType, Labels(null, null)),
+        new CaOnlyContent(null, null));
 
     /// <summary>A label selector's <c>matchLabels</c>, in the (sorted) order of <paramref name="labels"/>.</summary>
     public static JsonObject MatchLabels(IEnumerable<KeyValuePair<string, string>> labels) =>

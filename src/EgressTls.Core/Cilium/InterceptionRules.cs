@@ -95,10 +95,7 @@ internal static class InterceptionRules
             return name;
         }
 
-        // CA-only so that, in SDS mode, Cilium publishes it as a validation context (cilium-facts 0.4, 2.3).
-        objects.Add(new GeneratedObject(
-            CiliumManifests.Secret(CiliumNames.PublicRoots, secretsNamespace, CiliumManifests.OpaqueSecretType, CiliumManifests.Labels(null, null)),
-            new CaOnlyContent(null, null)));
+        objects.Add(CiliumManifests.PublicRootsSecret(secretsNamespace));
         return CiliumNames.PublicRoots;
     }
 

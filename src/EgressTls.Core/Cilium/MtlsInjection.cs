@@ -57,9 +57,7 @@ internal static class MtlsInjection
                 else
                 {
                     caName = CiliumNames.PublicRoots;
-                    objects.Add(new GeneratedObject(
-                        CiliumManifests.Secret(caName, envoyNs, CiliumManifests.OpaqueSecretType, CiliumManifests.Labels(null, null)),
-                        new CaOnlyContent(null, null)));
+                    objects.Add(CiliumManifests.PublicRootsSecret(envoyNs));
                 }
             }
             else
