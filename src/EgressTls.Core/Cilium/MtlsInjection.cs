@@ -69,7 +69,11 @@ internal static class MtlsInjection
             var cluster = CiliumNames.Cluster(destination);
             var ip = IpLiteral.Parse(destination.Host);
             resources.Add(Listener(listener, cluster));
-            resources.Add(Cluster(cluster, destination, ip, mtls.Sni, $"{envoyNs}/{clientCopy}", caName is null ? null : $"{envoyNs}/{caName}"));
+            resources.Add(Cluster(cluster, destination, ip, mtls.Sni, $"{envoyNs}/{clientCopy}", caName is null ? null : $"{envoyNs}/{caName}", target.SupportsCombinedValidationContext));
+            if (caName is not null && !target.SupportsCombinedValidationContext)
+            {
+                warnings.Add($"{Naming.Prefix}mtls: on Cilium {target.Version} Envoy verifies the certificate chain of {destination} but not the name it was issued for (server-name pinning needs combined_validation_context, Cilium 1.17+, PR #34449); use a ca= that issues only this server's certificate");
+            }
 
             // listener with an explicit kind and without priority, and no rules (cilium-facts 0.1, 1.4).
             var portRule = new JsonObject
@@ -143,7 +147,8 @@ internal static class MtlsInjection
     /// toFQDNs policy allowed. The port stays the original one, which is the server's TLS port in this
     /// model (the application speaks plain HTTP to host:port, as in the lab).
     /// </summary>
-    private static JsonObject Cluster(string name, HostPort destination, System.Net.IPAddress? ip, string? sni, string clientSecret, string? caSecret)
+    private static JsonObject Cluster(
+        string name, HostPort destination, System.Net.IPAddress? ip, string? sni, string clientSecret, string? caSecret, bool pinServerName)
     {
         var cluster = new JsonObject
         {
@@ -188,16 +193,34 @@ internal static class MtlsInjection
             ["alpn_protocols"] = new JsonArray("http/1.1"),
             ["tls_certificate_sds_secret_configs"] = new JsonArray(new JsonObject { ["name"] = clientSecret }),
         };
-        if (caSecret is not null)
+        // SNI: the explicit one, else the DNS name; an IP destination without one sends none (an IP is not a
+        // valid SNI, RFC 6066 section 3).
+        var serverName = sni ?? (ip is null ? destination.Host : null);
+
+        if (caSecret is not null && pinServerName)
+        {
+            // A validation context from SDS alone checks the chain only: Envoy verifies the peer's name
+            // only against match_typed_subject_alt_names, so without it any certificate from a trusted CA
+            // (e.g. any public one) would be accepted. The CA comes by SDS, the name pin inline.
+            common["combined_validation_context"] = new JsonObject
+            {
+                ["default_validation_context"] = new JsonObject
+                {
+                    ["match_typed_subject_alt_names"] = new JsonArray(new JsonObject
+                    {
+                        ["san_type"] = serverName is null ? "IP_ADDRESS" : "DNS",
+                        ["matcher"] = new JsonObject { ["exact"] = serverName ?? ip!.ToString() },
+                    }),
+                },
+                ["validation_context_sds_secret_config"] = new JsonObject { ["name"] = caSecret },
+            };
+        }
+        else if (caSecret is not null)
         {
             common["validation_context_sds_secret_config"] = new JsonObject { ["name"] = caSecret };
         }
 
         var tls = new JsonObject { ["@type"] = UpstreamTlsType };
-
-        // SNI: the explicit one, else the DNS name; an IP destination without one sends none (an IP is not a
-        // valid SNI, RFC 6066 section 3).
-        var serverName = sni ?? (ip is null ? destination.Host : null);
         if (serverName is not null)
         {
             tls["sni"] = serverName;

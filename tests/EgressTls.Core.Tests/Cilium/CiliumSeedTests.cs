@@ -71,8 +71,21 @@ public class CiliumSeedTests
         }
         else
         {
-            var caRef = (string)common["validation_context_sds_secret_config"]!["name"]!;
+            // 1.17+ pins the server name next to the SDS CA; older agents get the SDS CA alone (PR #34449).
+            var pinned = generation.Objects.Any(o => o.Kind.EndsWith("EnvoyConfig", StringComparison.Ordinal))
+                && common["combined_validation_context"] is not null;
+            var validation = pinned ? common["combined_validation_context"]! : common;
+            var caRef = (string)validation["validation_context_sds_secret_config"]!["name"]!;
             caRef.Should().StartWith("cilium-secrets/");
+            if (pinned)
+            {
+                validation["default_validation_context"]!["match_typed_subject_alt_names"]!.ToJsonString()
+                    .Should().Be("""[{"san_type":"IP_ADDRESS","matcher":{"exact":"172.18.0.4"}}]""");
+            }
+            else
+            {
+                generation.Warnings.Should().Contain(w => w.Contains("not the name it was issued for", StringComparison.Ordinal));
+            }
             SecretAt(generation, caRef).Content.Should().BeEquivalentTo(new CaOnlyContent("mtls-inject", "public-cacert"));
         }
     }
