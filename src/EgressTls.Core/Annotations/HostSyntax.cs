@@ -71,9 +71,14 @@ public static class HostSyntax
     {
         var lowered = raw.Trim().ToLowerInvariant();
         normalized = lowered;
+        if (lowered == "*")
+        {
+            return "is a bare '*', which would intercept everything";
+        }
+
         if (!lowered.StartsWith("*.", StringComparison.Ordinal))
         {
-            return "is not a wildcard of the form *.domain";
+            return "has a '*' that is not a leading '*.' label";
         }
 
         var rest = lowered[2..];

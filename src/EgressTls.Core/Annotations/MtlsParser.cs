@@ -52,9 +52,16 @@ public static class MtlsParser
     private static MtlsDestination? ParseEntry(string entry, List<string> problems)
     {
         var tokens = entry.Split([' ', '\t', '\r'], StringSplitOptions.RemoveEmptyEntries);
-        var hostPort = ParseDestination(tokens[0], problems);
+        // An entry that starts with an option has no destination; its options are still checked.
+        var hasDestination = !tokens[0].Contains('=', StringComparison.Ordinal);
+        var hostPort = hasDestination ? ParseDestination(tokens[0], problems) : null;
+        if (!hasDestination)
+        {
+            problems.Add("does not start with <host>:<port>");
+        }
+
         var options = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var token in tokens.Skip(1))
+        foreach (var token in tokens.Skip(hasDestination ? 1 : 0))
         {
             var eq = token.IndexOf('=', StringComparison.Ordinal);
             if (eq <= 0)
@@ -142,12 +149,6 @@ public static class MtlsParser
 
     private static HostPort? ParseDestination(string token, List<string> problems)
     {
-        if (token.Contains('=', StringComparison.Ordinal))
-        {
-            problems.Add("does not start with <host>:<port>");
-            return null;
-        }
-
         if (!HostSyntax.TrySplitHostPort(token, out var host, out var portText, out var bracketed))
         {
             problems.Add($"has the destination {ValueQuote.Quote(token)}, which is not <host>:<port> (IPv6 in brackets: [2001:db8::1]:443)");

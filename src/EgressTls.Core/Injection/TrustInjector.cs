@@ -19,18 +19,18 @@ public static class TrustInjector
 
     /// <summary>
     /// Records the injection on <paramref name="builder"/> (whose document is the pod) and returns the
-    /// warnings. Re-running on an injected pod records nothing: every volume, mount and variable is
+    /// outcome. Re-running on an injected pod records nothing: every volume, mount and variable is
     /// checked, not just the status annotation, so containers added by later webhooks still get them
     /// (reinvocationPolicy IfNeeded; istio #38354).
     /// </summary>
-    public static ImmutableArray<string> Inject(PatchBuilder builder, RenderOptions options, bool systemPaths)
+    public static TrustInjection Inject(PatchBuilder builder, RenderOptions options, bool systemPaths)
     {
         var warnings = ImmutableArray.CreateBuilder<string>();
         var dir = options.TrustMountPath.TrimEnd('/');
 
         if (!EnsureVolume(builder, TrustPaths.VolumeName, BundleVolume(options), warnings))
         {
-            return warnings.ToImmutable();
+            return new TrustInjection(false, warnings.ToImmutable());
         }
 
         var systemVolume = systemPaths && EnsureVolume(builder, TrustPaths.SystemVolumeName, SystemVolume(options), warnings);
@@ -62,7 +62,7 @@ public static class TrustInjector
             }
         }
 
-        return warnings.ToImmutable();
+        return new TrustInjection(true, warnings.ToImmutable());
     }
 
     /// <summary>The value egress-tls appends to <c>JAVA_TOOL_OPTIONS</c>.</summary>

@@ -120,10 +120,21 @@ public static class Renderer
         }
 
         var builder = new PatchBuilder(pod);
+        var trustInjected = false;
         if (request.InjectCa)
         {
-            warnings.AddRange(TrustInjector.Inject(builder, options, request.CaSystemPaths));
-            objects.Insert(0, TrustBundle(ns.Name, options));
+            var trust = TrustInjector.Inject(builder, options, request.CaSystemPaths);
+            warnings.AddRange(trust.Warnings);
+            trustInjected = trust.Injected;
+            if (trustInjected)
+            {
+                objects.Insert(0, TrustBundle(ns.Name, options));
+            }
+        }
+
+        if (profile is null && !trustInjected)
+        {
+            return new Mutated([], [], warnings.ToImmutable());
         }
 
         if (profile is not null)
@@ -133,7 +144,7 @@ public static class Renderer
             builder.SetOwnedMember(["metadata", "labels"], Naming.ProfileLabel, JsonValue.Create(profile.Id));
         }
 
-        builder.SetOwnedMember(["metadata", "annotations"], TrustStatus.Key, JsonValue.Create(TrustStatus.Value(profile, request, options)));
+        builder.SetOwnedMember(["metadata", "annotations"], TrustStatus.Key, JsonValue.Create(TrustStatus.Value(profile, request with { InjectCa = trustInjected }, options)));
 
         var ordered = objects.Select((o, i) => (o, i)).OrderBy(x => x.o.ApplyRank).ThenBy(x => x.i).Select(x => x.o);
         return new Mutated(builder.Operations, [.. ordered], warnings.ToImmutable());
