@@ -84,7 +84,8 @@ public static class Renderer
 
         var request = AnnotationParser.Parse(effective, ns.Name, input.Secrets, input.SecretsComplete);
         var errors = request.Errors.ToBuilder();
-        if (request.NeedsCilium && pod["spec"]?["hostNetwork"] is JsonValue host && host.GetValueKind() == JsonValueKind.True)
+        errors.AddRange(PodShape.Check(pod));
+        if (request.NeedsCilium && pod["spec"] is JsonObject spec && spec["hostNetwork"] is JsonValue host && host.GetValueKind() == JsonValueKind.True)
         {
             // Cilium policies select endpoints, and a host-network pod is the node's endpoint, not its own:
             // no CiliumNetworkPolicy redirects its traffic. Trust injection alone still works.
@@ -174,7 +175,7 @@ public static class Renderer
     private static Dictionary<string, string> StringMap(JsonObject obj, string field)
     {
         var result = new Dictionary<string, string>(StringComparer.Ordinal);
-        if (obj["metadata"]?[field] is JsonObject map)
+        if (obj["metadata"] is JsonObject metadata && metadata[field] is JsonObject map)
         {
             foreach (var (key, value) in map)
             {

@@ -172,4 +172,29 @@ public class RendererTests
         values.Should().Contain(v => v.Contains("\"value\":\"/var/run/trust/ca-bundle.crt\"", StringComparison.Ordinal));
         values.Should().NotContain(v => v.Contains("/etc/egress-tls", StringComparison.Ordinal));
     }
+
+    [Theory]
+    [InlineData("""{"containers":{"name":"app"}}""", "spec.containers")]
+    [InlineData("""{"volumes":"none","containers":[]}""", "spec.volumes")]
+    [InlineData("""{"containers":[{"name":"app","env":{"A":"b"}}]}""", "spec.containers[0].env")]
+    [InlineData("""{"containers":[{"name":"app","volumeMounts":["x"]}]}""", "spec.containers[0].volumeMounts")]
+    [InlineData("""{"initContainers":["x"],"containers":[]}""", "spec.initContainers[0]")]
+    public void Malformed_pods_from_hand_written_files_are_errors_not_exceptions(string spec, string field)
+    {
+        Renderer.Render(Input(Pod("""{"egress-tls.io/inject-ca":"true"}""", spec)), Options, Nothing)
+            .Should().BeOfType<Rejected>().Which.Errors.Should().Contain(e => e.Field == field);
+    }
+
+    [Fact]
+    public void Invalid_intercept_group_hosts_name_the_group()
+    {
+        var options = Options with
+        {
+            InterceptGroups = [new InterceptGroup("corp", ["*.com"], ImmutableSortedDictionary<string, string>.Empty)],
+        };
+
+        Renderer.Render(Input(Pod("{}")), options, Nothing)
+            .Should().BeOfType<Rejected>().Which.Errors.Should().ContainSingle()
+            .Which.Field.Should().Be("interceptGroups[corp].hosts");
+    }
 }
