@@ -34,11 +34,14 @@ internal static class GoldenWriter
                 documents.Add(mutated);
                 foreach (var o in m.Objects)
                 {
-                    documents.Add(new JsonObject
+                    var entry = new JsonObject();
+                    if (o.Content is not null)
                     {
-                        ["content"] = Content(o.Content),
-                        ["manifest"] = o.Manifest.DeepClone(),
-                    });
+                        entry["content"] = Content(o.Content);
+                    }
+
+                    entry["manifest"] = o.Manifest.DeepClone();
+                    documents.Add(entry);
                 }
 
                 break;
@@ -59,13 +62,8 @@ internal static class GoldenWriter
             return (JsonNode)op;
         })]);
 
-    private static JsonNode? Content(ObjectContent? content)
+    private static JsonNode Content(ObjectContent content)
     {
-        if (content is null)
-        {
-            return null;
-        }
-
         var node = JsonSerializer.SerializeToNode(content, content.GetType()) as JsonObject ?? new JsonObject();
         var described = new JsonObject { ["type"] = content.GetType().Name };
         foreach (var (key, value) in node.OrderBy(kv => kv.Key, StringComparer.Ordinal))
