@@ -57,7 +57,7 @@ internal sealed record GoldenCase(string Name, RenderInput Input, RenderOptions 
 
     public RenderResult Render() => Render(Input);
 
-    public RenderResult Render(RenderInput input) => Renderer.Render(input, Options, TestCilium.Generate);
+    public RenderResult Render(RenderInput input) => Renderer.Render(input, Options);
 
     private static RenderOptions ParseOptions(JsonObject? overrides)
     {
