@@ -163,6 +163,45 @@ public class GoldenTests
         }
     }
 
+    [Fact]
+    public async Task Generated_Cilium_objects_pass_the_conformance_checker()
+    {
+        var manifests = new JsonArray();
+        foreach (var name in GoldenCase.Names())
+        {
+            var golden = GoldenCase.Load(name);
+            if (golden.Render() is Mutated m && golden.Options.Cilium.Version == new Version(1, 17))
+            {
+                foreach (var o in m.Objects.Where(o => o.ApiVersion == "cilium.io/v2"))
+                {
+                    manifests.Add(o.Manifest.DeepClone());
+                }
+            }
+        }
+
+        manifests.Count.Should().BeGreaterThan(10, "the golden cases generate policies and Envoy configs");
+        var shared = Environment.GetEnvironmentVariable("EGRESS_TLS_SHARED") ?? Path.Combine(Tools.RepoRoot, "..", "shared");
+        var check = Path.Combine(shared, "tools", "conformance", "check");
+        File.Exists(check).Should().BeTrue($"the conformance checker is expected at {check} (set EGRESS_TLS_SHARED; tests/run.sh does)");
+
+        var file = Path.Combine(Path.GetTempPath(), $"egress-tls-admission-{Environment.ProcessId}.json");
+        File.WriteAllText(file, manifests.ToJsonString());
+        try
+        {
+            var start = new ProcessStartInfo(check) { RedirectStandardOutput = true, RedirectStandardError = true, ArgumentList = { "--cilium", "1.17", file } };
+            using var process = Process.Start(start)!;
+            var stdout = process.StandardOutput.ReadToEndAsync();
+            var stderr = await process.StandardError.ReadToEndAsync();
+            await process.WaitForExitAsync();
+
+            process.ExitCode.Should().Be(0, $"{await stdout}\n{stderr}");
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
     private static JsonObject? Mutate(GoldenCase golden, RenderResult result) =>
         result is Mutated m ? JsonPatch.Apply(golden.Input.Object, m.Patch) : null;
 }
