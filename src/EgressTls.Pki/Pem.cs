@@ -89,7 +89,7 @@ public static partial class Pem
 
             try
             {
-                certs.Add(der is null ? throw new FormatException() : parser.ReadCertificate(der));
+                certs.Add((der is null ? null : parser.ReadCertificate(der)) ?? throw new FormatException());
             }
             catch (Exception e) when (e is FormatException or IOException or ArgumentException or InvalidOperationException
                                           or Org.BouncyCastle.Security.Certificates.CertificateException)

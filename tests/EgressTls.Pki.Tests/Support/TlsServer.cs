@@ -47,9 +47,8 @@ internal sealed class TlsServer : IDisposable
             var p = Process.Start(psi)!;
             p.ErrorDataReceived += (_, _) => { };
             p.BeginErrorReadLine();
-            // s_server prints "ACCEPT" once it listens.
-            var line = p.StandardOutput.ReadLineAsync();
-            if (line.Wait(TimeSpan.FromSeconds(15)) && line.Result?.StartsWith("ACCEPT", StringComparison.Ordinal) == true)
+            // s_server prints "ACCEPT" once it listens (after e.g. "Using default temp DH parameters").
+            if (WaitForAccept(p.StandardOutput, TimeSpan.FromSeconds(15)))
             {
                 _ = p.StandardOutput.ReadToEndAsync();
                 return new TlsServer(p, port);
@@ -62,6 +61,26 @@ internal sealed class TlsServer : IDisposable
                 throw new InvalidOperationException("openssl s_server did not start");
             }
         }
+    }
+
+    private static bool WaitForAccept(StreamReader stdout, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            var line = stdout.ReadLineAsync();
+            if (!line.Wait(deadline - DateTime.UtcNow) || line.Result is null)
+            {
+                return false;
+            }
+
+            if (line.Result.StartsWith("ACCEPT", StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     public static int FreePort()
