@@ -74,7 +74,7 @@ public static class LeafIssuer
         var cert = gen.Generate(new Asn1SignatureFactory(CertificateFacts.SignatureAlgorithm(ca.PrivateKey), ca.PrivateKey, random));
         return new IssuedLeaf(
             Pem.EncodeCertificates([cert, .. ca.LeafChain]),
-            Pem.EncodePrivateKey(keys.Private),
+            Pem.EncodePrivateKey(keys),
             [.. names.Order(StringComparer.Ordinal)],
             new DateTimeOffset(notBefore, TimeSpan.Zero),
             new DateTimeOffset(notAfter, TimeSpan.Zero),

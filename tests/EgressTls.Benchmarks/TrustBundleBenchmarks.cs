@@ -7,6 +7,7 @@ namespace EgressTls.Benchmarks;
 
 /// <summary>Trust bundle build (parse, dedupe, sort, PEM, PKCS#12 with its MAC) from ~150 public roots plus two CAs.</summary>
 [MemoryDiagnoser]
+[MedianColumn]
 public class TrustBundleBenchmarks
 {
     private const string SystemBundle = "/etc/ssl/certs/ca-certificates.crt";

@@ -49,3 +49,24 @@ public sealed class KeyAlgorithmsTests
         ((RsaKeyParameters)keys.Public).Modulus.BitLength.Should().Be(2048);
     }
 }
+
+public sealed class PemTests
+{
+    [Theory]
+    [InlineData(KeyAlgorithm.EcdsaP256)]
+    [InlineData(KeyAlgorithm.EcdsaP384)]
+    [InlineData(KeyAlgorithm.Rsa2048)]
+    public void Pkcs8_from_the_key_pair_equals_the_BouncyCastle_encoding(KeyAlgorithm alg)
+    {
+        var keys = alg.GenerateKeyPair(Randomness.Seeded(8));
+        Pem.EncodePrivateKey(keys).Should().Be(Pem.EncodePrivateKey(keys.Private));
+    }
+
+    [Fact]
+    public void Pem_blocks_are_64_columns_with_lf_line_ends()
+    {
+        var text = Pem.Encode("TEST", new byte[100]);
+        text.Should().StartWith("-----BEGIN TEST-----\n").And.EndWith("-----END TEST-----\n").And.NotContain("\r");
+        text.Split('\n')[1].Should().HaveLength(64);
+    }
+}
