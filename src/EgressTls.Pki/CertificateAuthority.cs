@@ -203,6 +203,9 @@ public sealed record CertificateAuthority
         return issuers.ToImmutable();
     }
 
+    /// <summary>Reads a private key as <see cref="Import"/> does; null when it cannot.</summary>
+    internal static AsymmetricKeyParameter? ReadPrivateKeyForReader(string tlsKey) => ReadPrivateKey(tlsKey, []);
+
     private static AsymmetricKeyParameter? ReadPrivateKey(string? tlsKey, List<string> errors)
     {
         var blocks = Pem.Blocks(tlsKey).Where(b => b.Label.EndsWith("PRIVATE KEY", StringComparison.Ordinal)).ToList();

@@ -67,6 +67,16 @@ public static class TrustBundleBuilder
     }
 
     /// <summary>
+    /// The public roots alone, deduplicated and ordered by fingerprint, as canonical PEM: the
+    /// <c>ca.crt</c> of the CA-only upstream Secret that <c>originatingTLS</c> uses to verify real
+    /// servers (no <c>tls.crt</c>/<c>tls.key</c> in it, or Cilium's SDS would read it as a certificate, cilium-facts 2.3).
+    /// </summary>
+    public static string PublicRootsPem(string? publicRootsPem) =>
+        Pem.EncodeCertificates(Dedupe(Pem.DecodeCertificates(publicRootsPem, out _).Select(c => (Cert: c, Fp: CertificateFacts.Fingerprint(c))))
+            .OrderBy(r => r.Fp, StringComparer.Ordinal)
+            .Select(r => r.Cert));
+
+    /// <summary>
     /// A PKCS#12 (RFC 7292) trust store: one unencrypted SafeContents of certBags, each with a
     /// friendlyName (the alias) and the Oracle trusted-key-usage attribute (anyExtendedKeyUsage),
     /// integrity-protected by an HMAC-SHA1 MAC keyed with the PKCS#12 KDF (RFC 7292 appendix B),
