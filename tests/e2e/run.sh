@@ -26,10 +26,10 @@
 # diagnostics there), KIND_EXPERIMENTAL_DOCKER_NETWORK (kind's Docker network, default kind).
 #
 # Steps: preflight; build the image; kind cluster without its default CNI (kind-config.yaml);
-# Cilium via Helm (cilium-values*.yaml); egress-tls via its chart; the mTLS backend of scenario 001
+# Cilium via Helm (cilium-values*.yaml); egress-tls via its chart; the mTLS backend of the mTLS lab
 # (certs-scripts: lab PKI, HAProxy requiring a client certificate, echo server) in a container on
-# kind's Docker network; scenario 001 (plain HTTP from an annotated pod reaches the mTLS backend
-# with the injected client certificate); scenario 002 (intercepted HTTPS allowed or refused by the
+# kind's Docker network; scenario 1, mTLS injection (plain HTTP from an annotated pod reaches the mTLS backend
+# with the injected client certificate); scenario 2, TLS interception (intercepted HTTPS allowed or refused by the
 # HTTP rule, the pod trusting the presented certificate). On failure it dumps diagnostics; at the
 # end it deletes what it created unless --keep-cluster. The cluster's kubeconfig is a file in the
 # work directory: the user's kubeconfig is never changed.
@@ -58,7 +58,7 @@ wait_secs="${E2E_TIMEOUT:-300}"
 artifacts="${E2E_ARTIFACTS_DIR:-}"
 
 
-# Fixed by the scenarios (manifests/, seeds 001 and 002).
+# Fixed by the scenarios (manifests/).
 readonly release=egress-tls release_ns=egress-tls
 readonly backend_port=8083
 readonly client_cn=egress-tls-e2e-client
@@ -186,7 +186,7 @@ resolve_cilium() {
     info "Cilium $cilium_chart_version from $cilium_chart"
   fi
   if [ -z "$secrets_mode" ]; then
-    # fact sheet 2.1: policy secret sync (SDS) exists from 1.17; 1.16 reads Secrets inline from
+    # cilium-facts 2.1: policy secret sync (SDS) exists from 1.17; 1.16 reads Secrets inline from
     # the secrets namespace.
     if [ "$cilium_minor" = 1.16 ]; then secrets_mode=inline; else secrets_mode=sds; fi
   fi
@@ -297,7 +297,7 @@ install_cilium() {
   info "waiting for the agent, the operator and Envoy"
   kubectl -n kube-system rollout status daemonset/cilium --timeout="${wait_secs}s"
   kubectl -n kube-system rollout status deployment/cilium-operator --timeout="${wait_secs}s"
-  # 1.16+ runs Envoy in its own DaemonSet by default (fact sheet section 3).
+  # 1.16+ runs Envoy in its own DaemonSet by default (cilium-facts 3).
   if kubectl -n kube-system get daemonset cilium-envoy >/dev/null 2>&1; then
     kubectl -n kube-system rollout status daemonset/cilium-envoy --timeout="${wait_secs}s"
   fi
@@ -346,7 +346,7 @@ install_egress_tls() {
 }
 
 # ---------------------------------------------------------------------------------------------
-# 5. mTLS backend of scenario 001 (certs-scripts), on kind's Docker network
+# 5. mTLS backend of scenario 1 (certs-scripts), on kind's Docker network
 
 in_backend() { docker exec "$backend" "$@"; }
 in_backend_stdin() { docker exec -i "$backend" "$@"; }
@@ -448,7 +448,7 @@ in_pod() { # NS POD COMMAND...
 }
 
 # ---------------------------------------------------------------------------------------------
-# 6. Scenario 001: mTLS client-certificate injection
+# 6. Scenario 1: mTLS client-certificate injection (the mTLS lab)
 
 mtls_out=""
 mtls_reaches_backend() {
@@ -457,7 +457,7 @@ mtls_reaches_backend() {
 }
 
 scenario_001() {
-  step "Scenario 001: plain HTTP from a pod, client certificate injected by Envoy"
+  step "Scenario 1: plain HTTP from a pod, client certificate injected by Envoy"
   fresh_namespace mtls-inject
   apply_manifest mtls-inject-namespace.yaml
   kubectl -n mtls-inject create secret tls tls-client-cert --cert="$work/pki/client.crt" --key="$work/pki/client.key"
@@ -499,14 +499,14 @@ scenario_001() {
 }
 
 # ---------------------------------------------------------------------------------------------
-# 7. Scenario 002: TLS interception with HTTP rules
+# 7. Scenario 2: TLS interception with HTTP rules
 
 intercepted() { # the presented chain verifies against the egress-tls CA alone
   in_pod intercept curl curl -4 -sS -o /dev/null --max-time 15 --cacert "$trust_dir/ca.crt" "https://$intercept_host/allowed"
 }
 
 scenario_002() {
-  step "Scenario 002: HTTPS to $intercept_host intercepted, HTTP rule GET /allowed.*"
+  step "Scenario 2: HTTPS to $intercept_host intercepted, HTTP rule GET /allowed.*"
   fresh_namespace intercept
   apply_manifest intercept-namespace.yaml
   apply_manifest intercept-pod.yaml
@@ -522,7 +522,7 @@ scenario_002() {
     fail "no CiliumNetworkPolicy for profile $profile in intercept"
   objs=$found
   # Leaf certificates live where the policy's terminatingTLS points: egress-tls' namespace in SDS
-  # mode (the Cilium operator copies them), cilium-secrets in inline mode (fact sheet 2.1).
+  # mode (the Cilium operator copies them), cilium-secrets in inline mode (cilium-facts 2.1).
   local leaf_ns=$release_ns
   if [ "$secrets_mode" = inline ] || { [ "$secrets_mode" = auto ] && [ "$cilium_minor" = 1.16 ]; }; then
     leaf_ns=cilium-secrets
@@ -651,7 +651,7 @@ diagnostics() {
   kubectl -n "$release_ns" logs -l app.kubernetes.io/name=egress-tls --all-containers --prefix --tail=400 2>&1
   section "cilium-config (Envoy, L7, secrets)"
   cilium_config 2>&1 | grep -E 'envoy|secret|l7|proxy|default-deny|tls'
-  # fact sheet 6.9: Cilium reports CiliumEnvoyConfig and policy problems only in its logs.
+  # cilium-facts 6.9: Cilium reports CiliumEnvoyConfig and policy problems only in its logs.
   section "cilium agent errors and warnings"
   kubectl -n kube-system logs -l k8s-app=cilium -c cilium-agent --prefix --tail=5000 2>&1 |
     grep -iE 'level=(error|warn)' | tail -n 200
