@@ -315,8 +315,10 @@ install_cilium() {
   local config
   config=$(cilium_config)
   info "cilium-config:"
-  grep -E '^(enable-envoy-config|envoy-secrets-namespace|enable-l7-proxy|enable-policy-secrets-sync|policy-secrets-namespace|policy-secrets-only-from-secrets-namespace|kube-proxy-replacement|enable-non-default-deny-policies)=' <<<"$config" |
-    sed 's/^/      /' || true
+  local keys='enable-envoy-config|envoy-secrets-namespace|enable-l7-proxy|kube-proxy-replacement'
+  keys+='|enable-policy-secrets-sync|policy-secrets-namespace|policy-secrets-only-from-secrets-namespace'
+  keys+='|enable-non-default-deny-policies'
+  grep -E "^($keys)=" <<<"$config" | sed 's/^/      /' || true
   grep -qx 'enable-envoy-config=true' <<<"$config" || fail "cilium-config has no enable-envoy-config=true"
   ok "Cilium $cilium_chart_version is ready with CiliumEnvoyConfig support"
 }
@@ -337,6 +339,10 @@ install_egress_tls() {
     -f "$here/egress-tls-values.yaml" \
     --set-string "image.repository=$(image_repo)" --set-string "image.tag=$(image_tag)" \
     --set-string "cilium.version=$cilium_minor" --set-string "cilium.secretsMode=$secrets_mode"
+  if [ "$created_cluster" = false ]; then
+    # --reuse-cluster: a rebuilt image keeps its tag, so the running pods would keep the old one.
+    kubectl -n "$release_ns" rollout restart "deployment/$release"
+  fi
   kubectl -n "$release_ns" rollout status "deployment/$release" --timeout="${wait_secs}s"
   ok "deployment $release_ns/$release is available"
   # Self-managed serving certificate: egress-tls writes the caBundle of every webhook itself.
