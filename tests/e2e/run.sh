@@ -213,7 +213,7 @@ build_image() {
     return
   fi
   step "Build $image from $repo/Dockerfile"
-  docker build -t "$image" "$repo"
+  docker build -t "$image" "$repo" || die "docker build of $repo/Dockerfile failed"
 }
 
 load_image() {
@@ -261,7 +261,7 @@ create_cluster() {
     [ -z "$node_image" ] || args+=(--image "$node_image")
     created_cluster=true
     # No --wait: without a CNI the node only becomes Ready once Cilium runs.
-    kind "${args[@]}"
+    kind "${args[@]}" || fail "kind could not create cluster $cluster"
   fi
   diagnose=true
   kubectl cluster-info >/dev/null || die "the cluster's API server does not answer (KUBECONFIG=$KUBECONFIG)"
@@ -292,7 +292,8 @@ install_cilium() {
     values+=(--set-string kubeProxyReplacement=true
       --set-string "k8sServiceHost=${cluster}-control-plane" --set k8sServicePort=6443)
   fi
-  helm upgrade --install cilium "${chart[@]}" --namespace kube-system "${values[@]}"
+  helm upgrade --install cilium "${chart[@]}" --namespace kube-system "${values[@]}" ||
+    fail "helm could not install Cilium $cilium_chart_version"
 
   info "waiting for the agent, the operator and Envoy"
   kubectl -n kube-system rollout status daemonset/cilium --timeout="${wait_secs}s"
@@ -338,7 +339,8 @@ install_egress_tls() {
   helm upgrade --install "$release" "$repo/charts/egress-tls" --namespace "$release_ns" --create-namespace \
     -f "$here/egress-tls-values.yaml" \
     --set-string "image.repository=$(image_repo)" --set-string "image.tag=$(image_tag)" \
-    --set-string "cilium.version=$cilium_minor" --set-string "cilium.secretsMode=$secrets_mode"
+    --set-string "cilium.version=$cilium_minor" --set-string "cilium.secretsMode=$secrets_mode" ||
+    fail "helm could not install charts/egress-tls"
   if [ "$created_cluster" = false ]; then
     # --reuse-cluster: a rebuilt image keeps its tag, so the running pods would keep the old one.
     kubectl -n "$release_ns" rollout restart "deployment/$release"
@@ -362,21 +364,24 @@ start_backend() {
   docker rm -f "$backend" >/dev/null 2>&1 || true
   backend_started=true
   docker run -d --name "$backend" --network "$kind_network" --label "egress-tls-e2e=$cluster" \
-    "$backend_image" sleep infinity >/dev/null
+    "$backend_image" sleep infinity >/dev/null ||
+    fail "could not start $backend_image on Docker network $kind_network"
   # Copied rather than bind-mounted: works with remote Docker hosts and Docker Desktop alike.
   docker cp "$repo/certs-scripts" "$backend:/opt/certs-scripts"
   info "installing haproxy, python3, openssl and curl in the container"
   in_backend sh -c 'export DEBIAN_FRONTEND=noninteractive;
     apt-get update -qq >/dev/null &&
-    apt-get install -y -qq --no-install-recommends haproxy python3 openssl curl ca-certificates >/dev/null'
+    apt-get install -y -qq --no-install-recommends haproxy python3 openssl curl ca-certificates >/dev/null' ||
+    fail "could not install the backend's packages (network access to the Debian mirrors?)"
   backend_ip=$(docker inspect -f "{{with index .NetworkSettings.Networks \"$kind_network\"}}{{.IPAddress}}{{end}}" "$backend")
   [[ "$backend_ip" =~ ^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$ ]] ||
     fail "no IPv4 address for $backend on network $kind_network (got \"$backend_ip\")"
   info "backend address $backend_ip:$backend_port"
   # The server certificate carries the IP the pods use as a SAN.
   in_backend bash /opt/certs-scripts/make-pki.sh /pki --server-ip "$backend_ip" --server-name mtls-backend \
-    --client-cn "$client_cn"
-  in_backend bash /opt/certs-scripts/mtls-backend.sh start --pki /pki --bind 0.0.0.0 --port "$backend_port"
+    --client-cn "$client_cn" || fail "certs-scripts/make-pki.sh failed in $backend"
+  in_backend bash /opt/certs-scripts/mtls-backend.sh start --pki /pki --bind 0.0.0.0 --port "$backend_port" ||
+    fail "certs-scripts/mtls-backend.sh start failed in $backend"
 
   # The backend alone, from inside its container: a client certificate is required and accepted.
   local out rc=0
