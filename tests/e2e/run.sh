@@ -705,7 +705,8 @@ cleanup() {
 on_exit() {
   local rc=$?
   trap - EXIT
-  if [ "$rc" -ne 0 ] && [ "$diagnose" = true ]; then
+  # Diagnostics for failures, not for an interrupt (Ctrl-C: 130, SIGTERM: 143).
+  if [ "$rc" -ne 0 ] && [ "$rc" -ne 130 ] && [ "$rc" -ne 143 ] && [ "$diagnose" = true ]; then
     if [ -n "$artifacts" ]; then
       mkdir -p "$artifacts"
       diagnostics 2>&1 | tee "$artifacts/e2e-diagnostics.txt"
