@@ -86,7 +86,7 @@ public sealed class ConfigLoaderTests
         File.WriteAllText(file, """
             {"namespace": "Egress_TLS", "server": {"port": 70000, "certFile": "/nonexistent/tls.crt"},
              "cilium": {"version": "1.12", "secretsMode": "file"}, "leaf": {"duration": "24h", "renewBefore": "48h"},
-             "admission": {"applyTimeout": "45s"}, "logLevel": "Chatty"}
+             "admission": {"applyTimeout": "45s"}, "logLevel": "Chatty", "servingCertificate": {"mode": "cert-manager"}}
             """);
 
         var message = ((Func<object>)(() => ConfigLoader.Load(file, _ => null))).Should().Throw<ConfigException>().Which.Message;

@@ -90,6 +90,23 @@ public sealed class ServeTlsTests
     }
 
     [Fact]
+    public async Task Configured_files_that_appear_after_start_are_served_and_make_the_host_ready()
+    {
+        using var dir = new TempDirectory();
+        var cert = TestCertificate.Create("written-later");
+        await using var server = await WebhookServer.StartAsync(WebhookServer.ConfigWithCertificate(dir.File("tls/tls.crt"), dir.File("tls/tls.key")));
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{server.MetricsPort}") };
+
+        var before = await http.GetAsync("/readyz");
+        before.StatusCode.Should().Be(HttpStatusCode.ServiceUnavailable);
+        (await before.Content.ReadAsStringAsync()).Should().Contain("waiting for the serving certificate files");
+        TestCertificate.WritePem(cert, dir.File("tls"));
+
+        (await server.HandshakeAsync()).Thumbprint.Should().Be(cert.Thumbprint);
+        (await http.GetAsync("/readyz")).StatusCode.Should().Be(HttpStatusCode.OK);
+    }
+
+    [Fact]
     public async Task Without_certificate_files_an_ephemeral_self_signed_certificate_is_served_with_a_loud_warning()
     {
         await using var server = await WebhookServer.StartAsync(new WebhookConfig { Namespace = "egress-system" });

@@ -95,8 +95,10 @@ internal static partial class ConfigLoader
         var hasCert = server.CertFile.Length > 0;
         var hasKey = server.KeyFile.Length > 0;
         Check(hasCert == hasKey, hasCert ? "server.keyFile" : "server.certFile", "certFile and keyFile must be given together (or neither, for an ephemeral certificate)");
-        Check(!checkServerFiles || !hasCert || File.Exists(server.CertFile), "server.certFile", $"{server.CertFile} does not exist");
-        Check(!checkServerFiles || !hasKey || File.Exists(server.KeyFile), "server.keyFile", $"{server.KeyFile} does not exist");
+        // With cert-manager the files are mounted before start; self-managed writes them later (not ready until then).
+        var filesRequired = checkServerFiles && config.ServingCertificate.Mode == "cert-manager";
+        Check(!filesRequired || !hasCert || File.Exists(server.CertFile), "server.certFile", $"{server.CertFile} does not exist (servingCertificate.mode cert-manager mounts it)");
+        Check(!filesRequired || !hasKey || File.Exists(server.KeyFile), "server.keyFile", $"{server.KeyFile} does not exist (servingCertificate.mode cert-manager mounts it)");
 
         var cilium = config.Cilium;
         Check(TryParseCiliumVersion(cilium.Version, out _), "cilium.version", $"\"{cilium.Version}\" is not a supported Cilium version; expected 1.14 to 1.18");

@@ -34,8 +34,11 @@ internal sealed class ServingCertificate : IDisposable
         current = SslStreamCertificateContext.Create(certificate, additionalCertificates: null, offline: true);
     }
 
-    /// <summary>True when the certificate came from files (and is reloaded); false for an ephemeral one.</summary>
+    /// <summary>True when the certificate comes from files (and is reloaded); false for an ephemeral one.</summary>
     public bool FromFiles => certFile is not null;
+
+    /// <summary>False while configured files have yet to appear (an ephemeral certificate answers meanwhile).</summary>
+    public bool Loaded { get; private set; } = true;
 
     /// <summary>The certificate in use (after a reload check).</summary>
     public X509Certificate2 Certificate
@@ -76,6 +79,7 @@ internal sealed class ServingCertificate : IDisposable
                     current = SslStreamCertificateContext.Create(loaded, chain, offline: true);
                     fingerprint = seen;
                     failedFingerprint = "";
+                    Loaded = true;
                     logger.LogInformation(
                         "Reloaded the serving certificate {Subject} (thumbprint {Thumbprint}, expires {NotAfter:o})",
                         loaded.Subject, loaded.Thumbprint, loaded.NotAfter.ToUniversalTime());
@@ -95,10 +99,18 @@ internal sealed class ServingCertificate : IDisposable
         }
     }
 
-    /// <summary>Loads the certificate files.</summary>
-    /// <exception cref="Configuration.ConfigException">The files cannot be read or do not form a certificate and key pair.</exception>
-    public static ServingCertificate FromPemFiles(string certFile, string keyFile, ILogger logger)
+    /// <summary>
+    /// Loads the certificate files. When they do not exist yet (self-managed mode: the certificate is written
+    /// after start), <paramref name="placeholder"/> answers handshakes and readiness fails until they appear.
+    /// </summary>
+    /// <exception cref="Configuration.ConfigException">The files exist but do not form a certificate and key pair.</exception>
+    public static ServingCertificate FromPemFiles(string certFile, string keyFile, Func<X509Certificate2> placeholder, ILogger logger)
     {
+        if (!File.Exists(certFile) || !File.Exists(keyFile))
+        {
+            return new ServingCertificate(certFile, keyFile, placeholder(), "", logger) { Loaded = false };
+        }
+
         var fingerprint = Fingerprint(certFile, keyFile);
         try
         {

@@ -8,6 +8,11 @@ internal sealed class ServingCertificateHealthCheck(ServingCertificate certifica
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         var current = certificate.Certificate;
+        if (!certificate.Loaded)
+        {
+            return Task.FromResult(HealthCheckResult.Unhealthy("waiting for the serving certificate files (server.certFile, server.keyFile)"));
+        }
+
         var now = time.GetUtcNow();
         var result = now < current.NotBefore.ToUniversalTime() || now > current.NotAfter.ToUniversalTime()
             ? HealthCheckResult.Unhealthy($"the serving certificate is valid from {current.NotBefore.ToUniversalTime():o} to {current.NotAfter.ToUniversalTime():o}")

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Security;
 using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
 using EgressTls.Kubernetes;
 using EgressTls.Webhook.Admission;
 using EgressTls.Webhook.Configuration;
@@ -116,6 +117,13 @@ internal static class WebhookHost
                 certificate.Certificate.Thumbprint, string.Join(",", EphemeralCertificate.DnsNames(config.ServingCertificate.ServiceName, config.Namespace)));
         }
 
+        else if (!certificate.Loaded)
+        {
+            startupLog.LogWarning(
+                "The serving certificate files {CertFile} and {KeyFile} do not exist yet: not ready until they appear "
+                + "(an ephemeral self-signed certificate answers meanwhile)", config.Server.CertFile, config.Server.KeyFile);
+        }
+
         if (settings.Standalone)
         {
             startupLog.LogWarning(
@@ -137,10 +145,13 @@ internal static class WebhookHost
         }
     }
 
-    private static ServingCertificate LoadCertificate(WebhookConfig config, Microsoft.Extensions.Logging.ILogger logger) =>
-        config.Server.CertFile.Length > 0
-            ? ServingCertificate.FromPemFiles(config.Server.CertFile, config.Server.KeyFile, logger)
-            : ServingCertificate.Ephemeral(EphemeralCertificate.Create(config.ServingCertificate.ServiceName, config.Namespace, DateTimeOffset.UtcNow), logger);
+    private static ServingCertificate LoadCertificate(WebhookConfig config, Microsoft.Extensions.Logging.ILogger logger)
+    {
+        X509Certificate2 Ephemeral() => EphemeralCertificate.Create(config.ServingCertificate.ServiceName, config.Namespace, DateTimeOffset.UtcNow);
+        return config.Server.CertFile.Length > 0
+            ? ServingCertificate.FromPemFiles(config.Server.CertFile, config.Server.KeyFile, Ephemeral, logger)
+            : ServingCertificate.Ephemeral(Ephemeral(), logger);
+    }
 
     // /mutate only over HTTPS; /metrics only on the plain-HTTP port (it is for the cluster's scraper, not the API server).
     private static Task RouteByPortAsync(HttpContext context, RequestDelegate next)
