@@ -71,6 +71,20 @@ public sealed class MutateEndpointTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Decisions_and_refusals_are_counted_on_the_metrics_port()
+    {
+        await PostAsync(Reviews.ConfigMap(Guid.NewGuid().ToString()));
+        await PostRawAsync(Encoding.UTF8.GetBytes("{"));
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{server.MetricsPort}") };
+
+        var metrics = await http.GetStringAsync("/metrics");
+
+        metrics.Should().Contain("egress_tls_admission_decisions_total{decision=\"Skipped\",reason=\"unsupported-kind\"}")
+            .And.Contain("egress_tls_admission_refused_requests_total{code=\"400\"}")
+            .And.Contain("egress_tls_admission_duration_seconds_count");
+    }
+
+    [Fact]
     public async Task A_pod_subresource_is_allowed_unchanged()
     {
         var uid = Guid.NewGuid().ToString();

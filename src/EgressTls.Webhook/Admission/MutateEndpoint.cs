@@ -70,15 +70,19 @@ internal sealed partial class MutateEndpoint(
         context.Response.ContentType = "application/json";
         await context.Response.WriteAsync(json, Encoding.UTF8, context.RequestAborted).ConfigureAwait(false);
 
+        var elapsed = time.GetElapsedTime(started);
+        AdmissionMetrics.Decisions.WithLabels(outcome.Decision, outcome.Reason).Inc();
+        AdmissionMetrics.Duration.Observe(elapsed.TotalSeconds);
         LogDecision(
             admission.Uid, admission.Kind, admission.Namespace, admission.Name, admission.GenerateName, admission.Operation,
             admission.DryRun, outcome.Decision, outcome.Reason, outcome.Patch.Length, outcome.ObjectCount,
-            Math.Round(time.GetElapsedTime(started).TotalMilliseconds, 1));
+            Math.Round(elapsed.TotalMilliseconds, 1));
     }
 
     private async Task RefuseAsync(HttpContext context, int status, string reason)
     {
         LogRefused(status, reason);
+        AdmissionMetrics.Refused.WithLabels(status.ToString(System.Globalization.CultureInfo.InvariantCulture)).Inc();
         context.Response.StatusCode = status;
         context.Response.ContentType = "text/plain; charset=utf-8";
         await context.Response.WriteAsync(reason + "\n", Encoding.UTF8, context.RequestAborted).ConfigureAwait(false);
