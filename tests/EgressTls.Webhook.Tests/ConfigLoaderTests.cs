@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using EgressTls.Core.Rendering;
 using EgressTls.Webhook.Configuration;
 using EgressTls.Webhook.Tests.Support;
@@ -48,6 +49,8 @@ public sealed class ConfigLoaderTests
         options.TrustBundleName.Should().Be("team-trust");
         options.TrustMountPath.Should().Be("/etc/team/trust");
         options.WebhookNamespace.Should().Be("egress-tls");
+        options.InterceptGroups.Should().ContainSingle().Which.Should().BeEquivalentTo(
+            new InterceptGroup("github", ["github.com", "*.github.com"], ImmutableSortedDictionary<string, string>.Empty));
     }
 
     [Fact]

@@ -28,6 +28,8 @@ internal static class RenderOptionsFactory
             TrustMountPath = config.TrustBundle.MountPath,
             ExcludedNamespaces = [.. config.ExcludedNamespaces],
             FluxNotificationControllerSelector = config.Flux.NotificationControllerSelector.WithComparers(StringComparer.Ordinal),
+            InterceptGroups = [.. config.InterceptGroups.Select(g =>
+                new InterceptGroup(g.Name, g.Hosts, g.NamespaceSelector.MatchLabels.WithComparers(StringComparer.Ordinal)))],
         };
     }
 
