@@ -139,6 +139,19 @@ public sealed class RenderCommandTests
         Yaml.ParseStream(stdout).Should().HaveCount(3);
     }
 
+    [Fact]
+    public async Task Dotnet_run_resolves_relative_paths_against_the_callers_directory()
+    {
+        // README's first command passes a path relative to the repository root to `dotnet run --project`.
+        var project = Path.Combine(Tools.RepositoryRoot, "src", "EgressTls.Webhook", "EgressTls.Webhook.csproj");
+        using var dir = new TempDirectory();
+
+        var (code, stdout, stderr) = await Tools.RunAsync("dotnet", ["msbuild", project, "-getProperty:RunWorkingDirectory"], workingDirectory: dir.Path);
+
+        code.Should().Be(0, stderr);
+        Path.TrimEndingDirectorySeparator(stdout.Trim()).Should().Be(dir.Path);
+    }
+
     private static async Task<(int Code, string Stdout, string Stderr)> RenderAsync(string[] args, string stdin = "")
     {
         var stdout = new StringWriter();

@@ -29,10 +29,12 @@ internal static class Tools
             ?? throw new InvalidOperationException($"{name} is not installed: run tests/run.sh (it installs the tools the tests need)");
     }
 
-    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string file, IEnumerable<string> args, string? stdin = null)
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(
+        string file, IEnumerable<string> args, string? stdin = null, string? workingDirectory = null)
     {
         var start = new ProcessStartInfo(file)
         {
+            WorkingDirectory = workingDirectory ?? "",
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
