@@ -294,7 +294,14 @@ public sealed class StandInApiServer : IAsyncDisposable
                 return;
             }
 
-            status = await ServeAsync(ctx, verb, resource, version, ns, name, body, fieldManager, dryRun).ConfigureAwait(false);
+            try
+            {
+                status = await ServeAsync(ctx, verb, resource, version, ns, name, body, fieldManager, dryRun).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException && !ctx.Response.HasStarted)
+            {
+                status = await WriteStatus(ctx, 500, "InternalError", "stand-in failure: " + e.Message, resource, name).ConfigureAwait(false);
+            }
         }
         catch (OperationCanceledException)
         {
@@ -503,7 +510,7 @@ public sealed class StandInApiServer : IAsyncDisposable
         m.Remove("managedFields");
         m["uid"] = Guid.NewGuid().ToString();
         m["creationTimestamp"] = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
-        m["generation"] = 1;
+        m["generation"] = 1L;
         stored["kind"] = resource.Kind;
         var entry = new Entry(key, resource, ns, stored);
         entry.Managers[manager] = new ManagerState("Update", ManagedFields.Paths(stored));
@@ -680,7 +687,7 @@ public sealed class StandInApiServer : IAsyncDisposable
         var specChanged = !JsonNode.DeepEquals(Without(before, "metadata"), Without(updated, "metadata"));
         var anyChanged = specChanged || !JsonNode.DeepEquals(before["metadata"], updated["metadata"]);
         var meta = updated["metadata"]!.AsObject();
-        meta["generation"] = (long)before["metadata"]!["generation"]! + (specChanged ? 1 : 0);
+        meta["generation"] = long.Parse(before["metadata"]!["generation"]!.ToJsonString(), CultureInfo.InvariantCulture) + (specChanged ? 1 : 0);
         meta["resourceVersion"] = (string?)before["metadata"]!["resourceVersion"];
         if (!anyChanged)
         {
