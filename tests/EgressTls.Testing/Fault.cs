@@ -38,6 +38,10 @@ public sealed record Fault
     public static Fault DropConnection(string? verb = null, string? resource = null, int times = 1) =>
         new() { Kind = FaultKind.DropConnection, Verb = verb, Resource = resource, Times = times };
 
+    /// <summary>The request is served, then the connection is aborted before the answer.</summary>
+    public static Fault DropResponse(string? verb = null, string? resource = null, int times = 1) =>
+        new() { Kind = FaultKind.DropResponse, Verb = verb, Resource = resource, Times = times };
+
     /// <summary>A 409 Conflict, as if another writer had changed the object.</summary>
     public static Fault Conflict(string? verb = null, string? resource = null, int times = 1) =>
         new() { Kind = FaultKind.Conflict, Verb = verb, Resource = resource, Times = times };

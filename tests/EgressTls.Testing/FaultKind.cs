@@ -15,6 +15,10 @@ public enum FaultKind
     /// <summary>Abort the connection without a response.</summary>
     DropConnection,
 
+    /// <summary>Serve the request (the change is stored), then abort the connection before the answer: the
+    /// client cannot know its write succeeded.</summary>
+    DropResponse,
+
     /// <summary>409 Conflict.</summary>
     Conflict,
 

@@ -267,6 +267,11 @@ public sealed class StandInApiServer : IAsyncDisposable
                     case FaultKind.DropConnection:
                         ctx.Abort();
                         return;
+                    case FaultKind.DropResponse when verb != "watch":
+                        ctx.Response.Body = Stream.Null;
+                        await ServeAsync(ctx, verb, resource, version, ns, name, body, fieldManager, dryRun).ConfigureAwait(false);
+                        ctx.Abort();
+                        return;
                     case FaultKind.TooManyRequests:
                         if (fault.RetryAfterSeconds > 0)
                         {
