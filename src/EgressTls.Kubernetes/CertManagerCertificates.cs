@@ -16,9 +16,13 @@ public static class CertManagerCertificates
     /// <summary>Name of the Secret cert-manager writes for the leaf Secret <paramref name="leafSecretName"/>.</summary>
     public static string IssuedSecretName(string leafSecretName) => leafSecretName + "-cm";
 
-    /// <summary>The Certificate for <paramref name="leafSecret"/> (same name and namespace, labels copied).</summary>
+    /// <summary>
+    /// The Certificate for <paramref name="leafSecret"/>: same name, labels copied, always in the webhook namespace
+    /// <paramref name="certificateNamespace"/> (where the chart grants cert-manager.io access; in inline mode the
+    /// leaf Secret itself lives in Cilium's policy secrets namespace and receives a copy).
+    /// </summary>
     public static JsonObject Build(GeneratedObject leafSecret, LeafCertificateContent content, CertManagerIssuer issuer,
-        TimeSpan duration, TimeSpan renewBefore)
+        string certificateNamespace, TimeSpan duration, TimeSpan renewBefore)
     {
         var labels = leafSecret.Manifest["metadata"]?["labels"]?.DeepClone() as JsonObject ?? new JsonObject();
         labels[Naming.ManagedByLabel] = Naming.ManagedByValue;
@@ -50,7 +54,7 @@ public static class CertManagerCertificates
             ["metadata"] = new JsonObject
             {
                 ["name"] = leafSecret.Name,
-                ["namespace"] = leafSecret.Namespace,
+                ["namespace"] = certificateNamespace,
                 ["labels"] = labels,
             },
             ["spec"] = spec,

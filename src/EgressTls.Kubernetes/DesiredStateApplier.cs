@@ -327,7 +327,7 @@ public sealed class DesiredStateApplier : IDesiredStateApplier
     private async Task<Dictionary<string, byte[]>> FromCertManagerAsync(GeneratedObject obj, LeafCertificateContent leaf, CancellationToken ct)
     {
         var issuer = options.CertManagerIssuer ?? throw new ApplyException("cert-manager mode needs an issuer (ca.certManager.issuerName)");
-        var certificate = CertManagerCertificates.Build(obj, leaf, issuer, options.LeafDuration, options.LeafRenewBefore);
+        var certificate = CertManagerCertificates.Build(obj, leaf, issuer, options.WebhookNamespace, options.LeafDuration, options.LeafRenewBefore);
         await pipeline.WriteAsync(async c =>
         {
             await objects.ApplyAsync(certificate, options.FieldManager, dryRun: false, c).ConfigureAwait(false);
@@ -341,7 +341,7 @@ public sealed class DesiredStateApplier : IDesiredStateApplier
             {
                 try
                 {
-                    return await objects.Client.CoreV1.ReadNamespacedSecretAsync(issuedName, obj.Namespace, cancellationToken: c).ConfigureAwait(false);
+                    return await objects.Client.CoreV1.ReadNamespacedSecretAsync(issuedName, options.WebhookNamespace, cancellationToken: c).ConfigureAwait(false);
                 }
                 catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.NotFound)
                 {
@@ -354,14 +354,14 @@ public sealed class DesiredStateApplier : IDesiredStateApplier
                 return new Dictionary<string, byte[]>(StringComparer.Ordinal) { ["tls.crt"] = crt, ["tls.key"] = key };
             }
 
-            problems[KeyOf(obj)] = $"cert-manager has not issued Certificate {obj.Namespace}/{obj.Name} yet (Secret {issuedName}); retry shortly";
+            problems[KeyOf(obj)] = $"cert-manager has not issued Certificate {options.WebhookNamespace}/{obj.Name} yet (Secret {issuedName}); retry shortly";
             try
             {
                 await Task.Delay(options.CertManagerPollInterval, ct).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
-                throw new ApplyException($"cert-manager has not issued Certificate {obj.Namespace}/{obj.Name} yet (Secret {issuedName}); retry shortly");
+                throw new ApplyException($"cert-manager has not issued Certificate {options.WebhookNamespace}/{obj.Name} yet (Secret {issuedName}); retry shortly");
             }
         }
     }

@@ -258,6 +258,18 @@ public sealed class ApplierTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Cert_manager_mode_in_inline_mode_keeps_the_certificate_in_the_webhook_namespace()
+    {
+        var options = new ApplierOptions { LeafSource = LeafSource.CertManager, CertManagerIssuer = new CertManagerIssuer("Issuer", "ca") };
+        server.Seed(Secret("egress-tls", "egress-tls-leaf-abc-cm", ("tls.crt", "CM-CERT"), ("tls.key", "CM-KEY"), ("ca.crt", "CM-CA")));
+
+        await Applier(options).ApplyAsync([Objects.LeafSecret(ns: "cilium-secrets")], Budget());
+
+        server.All("certificates").Should().ContainSingle().Which["metadata"]!["namespace"]!.GetValue<string>().Should().Be("egress-tls");
+        server.Find("secrets", "cilium-secrets", "egress-tls-leaf-abc")!["data"]!.AsObject().Select(p => p.Key).Should().BeEquivalentTo("tls.crt", "tls.key");
+    }
+
+    [Fact]
     public async Task Cert_manager_mode_fails_clearly_when_nothing_was_issued_in_time()
     {
         var options = new ApplierOptions { LeafSource = LeafSource.CertManager, CertManagerIssuer = new CertManagerIssuer("Issuer", "x"), CertManagerPollInterval = TimeSpan.FromMilliseconds(20) };
