@@ -588,7 +588,7 @@ public sealed class StandInApiServer : IAsyncDisposable
             return (null, 415, $"the stand-in does not support patch type {contentType}");
         }
 
-        var rv = (string?)patch?["metadata"]?["resourceVersion"];
+        var rv = (string?)(patch as JsonObject)?["metadata"]?["resourceVersion"];
         if (!string.IsNullOrEmpty(rv) && rv != (string?)entry.Object["metadata"]!["resourceVersion"])
         {
             return (null, 409, $"Operation cannot be fulfilled on {resource.Plural} \"{name}\": the object has been modified; please apply your changes to the latest version and try again");
