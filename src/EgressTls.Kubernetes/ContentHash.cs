@@ -20,9 +20,13 @@ public static class ContentHash
     public static string Compute(GeneratedObject obj, string? materialFingerprint)
     {
         var manifest = obj.Manifest.DeepClone().AsObject();
-        if (manifest["metadata"]?["annotations"] is JsonObject annotations)
+        if (manifest["metadata"] is JsonObject meta && meta["annotations"] is JsonObject annotations)
         {
             annotations.Remove(Annotation);
+            if (annotations.Count == 0)
+            {
+                meta.Remove("annotations");
+            }
         }
 
         var canonical = new JsonObject

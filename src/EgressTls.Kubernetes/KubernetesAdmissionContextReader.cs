@@ -10,7 +10,9 @@ namespace EgressTls.Kubernetes;
 /// <summary>
 /// Reads what an admission needs: the namespace from the informer cache (a GET when the cache has not synced
 /// or does not know it yet, e.g. a namespace created a moment ago), and summaries of exactly the requested
-/// Secrets by GET (never a list of the namespace's Secrets; the data is dropped on arrival).
+/// Secrets by GET (never a list of the namespace's Secrets; the data is dropped on arrival). Transient failures
+/// are retried within the caller's budget; what still fails becomes an <see cref="ApplyException"/> whose
+/// message is fit for a denial.
 /// </summary>
 public sealed class KubernetesAdmissionContextReader(IKubernetes client, ResourceInformer<V1Namespace>? namespaces, ApiCallPipeline pipeline)
     : IAdmissionContextReader
@@ -33,6 +35,10 @@ public sealed class KubernetesAdmissionContextReader(IKubernetes client, Resourc
             // The API server would not admit a pod into a missing namespace; render it as unlabelled.
             return NamespaceInfo.Bare(name);
         }
+        catch (Exception e) when (IsApiFailure(e))
+        {
+            throw new ApplyException($"could not read Namespace {name}: {Describe(e)}", e);
+        }
     }
 
     /// <inheritdoc />
@@ -49,7 +55,18 @@ public sealed class KubernetesAdmissionContextReader(IKubernetes client, Resourc
             {
                 return null;
             }
+            catch (Exception e) when (IsApiFailure(e))
+            {
+                throw new ApplyException($"could not read Secret {@namespace}/{name}: {Describe(e)}", e);
+            }
         })).ConfigureAwait(false);
         return found.OfType<SecretSummary>().ToImmutableDictionary(s => s.Name, StringComparer.Ordinal);
     }
+
+    private static bool IsApiFailure(Exception e) =>
+        e is HttpOperationException or HttpRequestException or IOException or OperationCanceledException or Polly.Timeout.TimeoutRejectedException;
+
+    private static string Describe(Exception e) => ApiCallPipeline.StatusOf(e) is { } status
+        ? $"the API server answered {(int)status} {status}"
+        : e is OperationCanceledException or Polly.Timeout.TimeoutRejectedException ? "no answer in time" : "the API server could not be reached";
 }

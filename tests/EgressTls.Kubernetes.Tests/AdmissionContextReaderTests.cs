@@ -146,4 +146,15 @@ public sealed class AdmissionContextReaderTests : IAsyncLifetime
         secrets.Should().ContainKey("client-cert");
         server.PendingFaults.Should().Be(0);
     }
+
+    [Fact]
+    public async Task A_secret_read_that_keeps_failing_is_a_clear_apply_exception_within_the_budget()
+    {
+        server.AddFault(Fault.ServerError("get", "secrets", times: 1000));
+        using var budget = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+
+        var act = () => new KubernetesAdmissionContextReader(client, null, Pipeline()).GetSecretsAsync("team-a", ["client-cert"], budget.Token);
+
+        (await act.Should().ThrowAsync<ApplyException>()).Which.Message.Should().StartWith("could not read Secret team-a/client-cert: ").And.NotContain("Exception");
+    }
 }
