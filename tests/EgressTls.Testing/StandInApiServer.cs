@@ -262,7 +262,11 @@ public sealed class StandInApiServer : IAsyncDisposable
                 switch (fault.Kind)
                 {
                     case FaultKind.Latency:
-                        await Task.Delay(fault.Delay, ctx.RequestAborted).ConfigureAwait(false);
+                        using (var delay = CancellationTokenSource.CreateLinkedTokenSource(ctx.RequestAborted, stopping.Token))
+                        {
+                            await Task.Delay(fault.Delay, delay.Token).ConfigureAwait(false);
+                        }
+
                         break;
                     case FaultKind.DropConnection:
                         ctx.Abort();
