@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using EgressTls.Core;
 using EgressTls.Core.Rendering;
@@ -68,6 +67,4 @@ public static class ContentHash
         JsonValue v => JsonNode.Parse(v.ToJsonString()),
         _ => null,
     };
-
-    internal static string Serialize(JsonNode node) => node.ToJsonString(new JsonSerializerOptions { WriteIndented = false });
 }
