@@ -1,0 +1,540 @@
+using System.Collections.Concurrent;
+using System.Collections.Immutable;
+using System.Diagnostics;
+using System.Net;
+using System.Text;
+using System.Text.Json.Nodes;
+using EgressTls.Core;
+using EgressTls.Core.Rendering;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace EgressTls.Kubernetes.Reconciliation;
+
+/// <summary>
+/// Keeps the cluster at the desired state (issue 6 item 2; peers.md C4: a webhook with side effects must
+/// reconcile, because a later admission step may reject the pod it created objects for). Watches namespaces,
+/// pods, Flux Providers and everything egress-tls manages; every change (coalesced) and every resync runs one
+/// pass: derive the desired objects (<see cref="DesiredState"/>), re-apply what is missing, edited, stale or
+/// due for renewal (<see cref="DriftCheck"/>; server-side apply with ApplyMode Refresh), then delete what
+/// nothing desires any more (<see cref="GarbageCollection"/>, policies first). Failures become Events and log
+/// lines and are retried with exponential backoff per object. Runs only while this replica leads
+/// (<see cref="ReconcilerService"/>); cancelling <see cref="RunAsync"/> stops all writing.
+/// </summary>
+public sealed class Reconciler
+{
+    private readonly IKubernetes client;
+    private readonly ResourceInformer<V1Namespace> namespaces;
+    private readonly DesiredStateApplier applier;
+    private readonly ICertificateMaterial? material;
+    private readonly ApiCallPipeline pipeline;
+    private readonly ReconcilerOptions options;
+    private readonly TimeProvider time;
+    private readonly ILoggerFactory loggers;
+    private readonly ILogger logger;
+    private readonly Func<RenderInput, RenderOptions, RenderResult>? render;
+    private readonly Func<DateTimeOffset?>? caNotAfter;
+    private readonly EventRecorder events;
+    private readonly KeyBackoff backoff;
+    private readonly ConcurrentDictionary<string, RenderResult> memo = new(StringComparer.Ordinal);
+    private readonly HashSet<string> reportedProblems = new(StringComparer.Ordinal);
+    private Informer? informers;
+    private int passes;
+
+    /// <summary>Creates the reconciler over the shell's pieces.</summary>
+    /// <param name="client">The API client.</param>
+    /// <param name="namespaces">The shell's namespace informer (shared with admission).</param>
+    /// <param name="applier">The shell's applier (shared with admission, so deletions clear its cache).</param>
+    /// <param name="material">The certificate material (null in cert-manager mode).</param>
+    /// <param name="pipeline">The retry pipelines.</param>
+    /// <param name="options">Settings.</param>
+    /// <param name="metrics">Instruments.</param>
+    /// <param name="time">The clock (grace periods, renewal, backoff).</param>
+    /// <param name="loggers">Loggers.</param>
+    /// <param name="render">The renderer (tests substitute Provider rendering); defaults to <see cref="Renderer.Render(RenderInput, RenderOptions)"/>.</param>
+    /// <param name="caNotAfter">The CA's notAfter for the expiry gauge, if known.</param>
+    public Reconciler(
+        IKubernetes client,
+        ResourceInformer<V1Namespace> namespaces,
+        DesiredStateApplier applier,
+        ICertificateMaterial? material,
+        ApiCallPipeline pipeline,
+        ReconcilerOptions options,
+        ReconcilerMetrics metrics,
+        TimeProvider? time = null,
+        ILoggerFactory? loggers = null,
+        Func<RenderInput, RenderOptions, RenderResult>? render = null,
+        Func<DateTimeOffset?>? caNotAfter = null)
+    {
+        this.client = client;
+        this.namespaces = namespaces;
+        this.applier = applier;
+        this.material = material;
+        this.pipeline = pipeline;
+        this.options = options;
+        Metrics = metrics;
+        this.time = time ?? TimeProvider.System;
+        this.loggers = loggers ?? NullLoggerFactory.Instance;
+        logger = this.loggers.CreateLogger<Reconciler>();
+        this.render = render;
+        this.caNotAfter = caNotAfter;
+        events = new EventRecorder(client, pipeline, this.time, logger);
+        backoff = new KeyBackoff(options.InitialBackoff, options.MaxBackoff);
+        Metrics.Time = this.time;
+    }
+
+    /// <summary>The instruments.</summary>
+    public ReconcilerMetrics Metrics { get; }
+
+    /// <summary>Passes run so far.</summary>
+    public int Passes => Volatile.Read(ref passes);
+
+    /// <summary>The result of the latest pass.</summary>
+    public ReconcilePassResult? LastPass { get; private set; }
+
+    /// <summary>The work queue (informer events signal it).</summary>
+    public ReconcileTrigger Trigger { get; } = new();
+
+    /// <summary>Starts the informers, waits for their first lists, then reconciles on every change and resync
+    /// until <paramref name="cancellationToken"/> is cancelled (leadership lost or shutdown).</summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        await StartAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var lastResync = time.GetTimestamp();
+            var resync = true;
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                await PassAsync(resync, cancellationToken).ConfigureAwait(false);
+                if (resync)
+                {
+                    lastResync = time.GetTimestamp();
+                }
+
+                var wait = options.ResyncPeriod - time.GetElapsedTime(lastResync);
+                if (backoff.NextAttempt is { } next)
+                {
+                    var retry = next - time.GetUtcNow();
+                    wait = retry < wait ? retry : wait;
+                }
+
+                wait = wait < TimeSpan.FromMilliseconds(50) ? TimeSpan.FromMilliseconds(50) : wait;
+                if (await Trigger.WaitAsync(wait, time, cancellationToken).ConfigureAwait(false))
+                {
+                    // Let a burst of events settle, then take them all as one pass.
+                    await Task.Delay(options.Debounce, time, cancellationToken).ConfigureAwait(false);
+                    await Trigger.WaitAsync(TimeSpan.Zero, time, cancellationToken).ConfigureAwait(false);
+                }
+
+                resync = time.GetElapsedTime(lastResync) >= options.ResyncPeriod;
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            await StopAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Starts the informers and waits for their first lists (tests drive passes themselves after this).</summary>
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (informers is not null)
+        {
+            return;
+        }
+
+        var informerLogger = loggers.CreateLogger("EgressTls.Kubernetes.Reconciliation.Informers");
+        var io = options.Informer;
+        var set = new Informer(
+            ReconcilerInformers.Pods(client, Naming.ProfileLabel, io, time, informerLogger),
+            ReconcilerInformers.Pods(client, Naming.EnabledLabel + "=true", io, time, informerLogger),
+            options.Flux ? ReconcilerInformers.Custom(client, "notification.toolkit.fluxcd.io", "v1beta3", "providers", namespaced: true, null, io, time, informerLogger) : null,
+            ReconcilerInformers.ManagedSecrets(client, io, time, informerLogger),
+            ReconcilerInformers.ManagedConfigMaps(client, io, time, informerLogger),
+            [
+                ReconcilerInformers.Custom(client, "cilium.io", "v2", "ciliumnetworkpolicies", namespaced: true, ReconcilerInformers.ManagedSelector, io, time, informerLogger),
+                ReconcilerInformers.Custom(client, "cilium.io", "v2", "ciliumenvoyconfigs", namespaced: true, ReconcilerInformers.ManagedSelector, io, time, informerLogger),
+                ReconcilerInformers.Custom(client, "cilium.io", "v2", "ciliumclusterwideenvoyconfigs", namespaced: false, ReconcilerInformers.ManagedSelector, io, time, informerLogger),
+            ]);
+        informers = set;
+        namespaces.Changed += OnChange;
+        set.Subscribe(OnChange);
+        set.Start();
+        namespaces.Start();
+        await namespaces.WaitForSyncAsync(cancellationToken).ConfigureAwait(false);
+        await set.WaitForSyncAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Stops the informers (the namespace informer belongs to the shell and keeps running).</summary>
+    public async Task StopAsync()
+    {
+        namespaces.Changed -= OnChange;
+        if (Interlocked.Exchange(ref informers, null) is { } set)
+        {
+            await set.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>One pass over the current caches. <paramref name="resync"/> also re-reads copy sources and
+    /// re-reports standing problems.</summary>
+    public async Task<ReconcilePassResult> PassAsync(bool resync, CancellationToken cancellationToken)
+    {
+        var set = informers ?? throw new InvalidOperationException("StartAsync first");
+        var started = time.GetTimestamp();
+        Interlocked.Increment(ref passes);
+        var now = time.GetUtcNow();
+        var desired = DesiredState.Compute(Input(set), options.Render, render, memo);
+        var live = set.Live().ToDictionary(l => l.Key, StringComparer.Ordinal);
+        var applied = new ConcurrentBag<string>();
+        var failed = new ConcurrentBag<string>();
+        var deleted = new List<string>();
+
+        foreach (var problem in desired.Problems)
+        {
+            var key = $"{problem.Subject.Namespace}/{problem.Subject.Name}/{problem.Reason}/{problem.Message}";
+            if (reportedProblems.Add(key) || resync)
+            {
+                logger.LogWarning("{Kind} {Namespace}/{Name}: {Message}", problem.Subject.Kind, problem.Subject.Namespace, problem.Subject.Name, problem.Message);
+                await events.RecordAsync(problem, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        var failedScopes = new ConcurrentDictionary<string, bool>(StringComparer.Ordinal);
+        foreach (var rank in desired.Objects.GroupBy(o => o.ApplyRank).OrderBy(g => g.Key))
+        {
+            var work = new List<(GeneratedObject Object, string Why)>();
+            foreach (var obj in rank)
+            {
+                var key = ObjectKeys.Of(obj);
+                var scope = Scope(obj.Manifest);
+                if (failedScopes.ContainsKey(scope) || failedScopes.ContainsKey(""))
+                {
+                    continue;
+                }
+
+                live.TryGetValue(key, out var current);
+                var expected = await ExpectedDataAsync(obj, current, resync, cancellationToken).ConfigureAwait(false);
+                var hash = ContentHash.Compute(obj, ContentHash.UsesMaterial(obj.Content) ? material?.Fingerprint : null);
+                var why = DriftCheck.Reason(obj, hash, current, expected, options.LeafRenewal, now);
+                if (why is null)
+                {
+                    backoff.Succeeded(key);
+                    continue;
+                }
+
+                if (backoff.IsWaiting(key, now))
+                {
+                    // Still backing off: whatever depends on it waits too.
+                    failedScopes[scope] = true;
+                    continue;
+                }
+
+                work.Add((obj, why));
+            }
+
+            await Parallel.ForEachAsync(work, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (item, ct) =>
+            {
+                var (obj, why) = item;
+                var key = ObjectKeys.Of(obj);
+                try
+                {
+                    logger.LogInformation("Reconciling {Kind} {Object}: {Why}", obj.Kind, SecretCopyRules.Describe(obj), why);
+                    await applier.ApplyAsync([obj], new ApplyMode(Refresh: true), ct).ConfigureAwait(false);
+                    backoff.Succeeded(key);
+                    Metrics.Applied(obj.Kind);
+                    applied.Add(key);
+                }
+                catch (ApplyException e)
+                {
+                    failed.Add(key);
+                    failedScopes[Scope(obj.Manifest)] = true;
+                    var delay = backoff.Failed(key, time.GetUtcNow());
+                    Metrics.Error(obj.Kind);
+                    logger.LogWarning("Reconcile of {Kind} {Object} failed (retrying in {Delay}): {Error}", obj.Kind, SecretCopyRules.Describe(obj), delay, e.Message);
+                    var subject = desired.Requesters.GetValueOrDefault(key) ?? WorkloadRef.ForNamespace(ObjectKeys.WorkloadNamespace(obj.Manifest) ?? options.Render.WebhookNamespace);
+                    await events.RecordAsync(new WorkloadProblem(subject, "ReconcileFailed", e.Message), ct).ConfigureAwait(false);
+                }
+            }).ConfigureAwait(false);
+        }
+
+        // Only with complete caches: an informer that has not listed yet would make everything look undesired.
+        var desiredKeys = desired.Objects.Select(ObjectKeys.Of).ToHashSet(StringComparer.Ordinal);
+        if (set.HasSynced && namespaces.HasSynced)
+        {
+            var plan = GarbageCollection.Plan(live.Values, desiredKeys, desired.Retained, now, options.GarbageCollectionGracePeriod, options.ProtectedKeys);
+            foreach (var rank in plan.GroupBy(o => o.Rank))
+            {
+                var rankFailed = false;
+                foreach (var doomed in rank)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    if (await DeleteAsync(doomed, cancellationToken).ConfigureAwait(false))
+                    {
+                        deleted.Add(doomed.Key);
+                    }
+                    else
+                    {
+                        rankFailed = true;
+                    }
+                }
+
+                if (rankFailed)
+                {
+                    // Never delete a Secret a policy that could not be deleted may still name.
+                    break;
+                }
+            }
+        }
+
+        Metrics.Expiry(EarliestLeafExpiry(desired, live), caNotAfter?.Invoke());
+        var elapsed = time.GetElapsedTime(started);
+        Metrics.PassDuration(elapsed);
+        var result = new ReconcilePassResult(desired.Objects.Length, desired.Renders, [.. applied.Order(StringComparer.Ordinal)], [.. failed.Order(StringComparer.Ordinal)], [.. deleted], elapsed);
+        LastPass = result;
+        if (result.Applied.Length + result.Failed.Length + result.Deleted.Length > 0)
+        {
+            logger.LogInformation("Reconcile pass: {Desired} desired, {Applied} applied, {Failed} failed, {Deleted} deleted in {Elapsed}",
+                result.Desired, result.Applied.Length, result.Failed.Length, result.Deleted.Length, elapsed);
+        }
+
+        return result;
+    }
+
+    // Failures block what depends on them: objects of the same workload namespace, or everything for shared Secrets.
+    private static string Scope(JsonObject manifest) => ObjectKeys.IsShared(manifest) ? "" : ObjectKeys.WorkloadNamespace(manifest) ?? "";
+
+    private void OnChange<T>(WatchEventType type, T obj) => Trigger.Signal();
+
+    private DesiredStateInput Input(Informer set)
+    {
+        var nsInfos = namespaces.Items.Where(n => n.Metadata?.Name is not null)
+            .ToImmutableDictionary(n => n.Metadata.Name, ModelMapping.ToNamespaceInfo, StringComparer.Ordinal);
+        var pods = set.Pods.Concat(set.EnabledPods)
+            .DistinctBy(p => (p.Metadata?.NamespaceProperty, p.Metadata?.Name))
+            .Select(p => new WorkloadObject("Pod", p.Metadata.NamespaceProperty ?? "", p.Metadata.Name ?? "", p.Metadata.Uid,
+                Map(p.Metadata.Labels), Map(p.Metadata.Annotations), p.Status?.Phase,
+                () => JsonNode.Parse(KubernetesJson.Serialize(p))!.AsObject()))
+            .ToList();
+        var providers = set.Providers
+            .Select(p => new WorkloadObject("Provider", p.Metadata.NamespaceProperty ?? "", p.Metadata.Name ?? "", p.Metadata.Uid,
+                Map(p.Metadata.Labels), Map(p.Metadata.Annotations), null, p.ToJson))
+            .ToList();
+        var bundles = set.ConfigMaps.Where(c => c.Metadata?.Name == options.Render.TrustBundleName)
+            .Select(c => c.Metadata.NamespaceProperty ?? "").ToImmutableHashSet(StringComparer.Ordinal);
+        return new DesiredStateInput(nsInfos, pods, providers, bundles);
+
+        static ImmutableSortedDictionary<string, string> Map(IDictionary<string, string>? map) =>
+            (map ?? new Dictionary<string, string>()).ToImmutableSortedDictionary(StringComparer.Ordinal);
+    }
+
+    // The data an object must hold when it can be known without issuing anything: trust bundles and public
+    // roots from the material, copies from their source Secret (read on resync passes and for new objects).
+    private async Task<IReadOnlyDictionary<string, string>?> ExpectedDataAsync(GeneratedObject obj, LiveState? current, bool resync, CancellationToken ct)
+    {
+        switch (obj.Content)
+        {
+            case TrustBundleContent when material is not null:
+            {
+                var bundle = material.GetTrustBundle();
+                return new Dictionary<string, string>(StringComparer.Ordinal) { ["ca.crt"] = bundle.CaPem, ["ca-bundle.crt"] = bundle.BundlePem };
+            }
+
+            case CaOnlyContent { SourceName: null } when material is not null:
+                return new Dictionary<string, string>(StringComparer.Ordinal) { ["ca.crt"] = B64(material.PublicRootsPem) };
+            case CopiedSecretContent copy when resync && current is not null:
+                return await SourceDataAsync(copy.SourceNamespace, copy.SourceName, copy.Keys, ct).ConfigureAwait(false);
+            case CaOnlyContent { SourceName: { } name, SourceNamespace: { } ns } when resync && current is not null:
+                return await SourceDataAsync(ns, name, ["ca.crt"], ct).ConfigureAwait(false);
+            default:
+                return null;
+        }
+    }
+
+    private async Task<IReadOnlyDictionary<string, string>?> SourceDataAsync(string ns, string name, ImmutableArray<string> keys, CancellationToken ct)
+    {
+        try
+        {
+            var source = await pipeline.ReadAsync(async c => await client.CoreV1.ReadNamespacedSecretAsync(name, ns, cancellationToken: c).ConfigureAwait(false), ct).ConfigureAwait(false);
+            return keys.ToDictionary(k => k, k => source.Data?.TryGetValue(k, out var v) == true ? Convert.ToBase64String(v) : "", StringComparer.Ordinal);
+        }
+        catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.NotFound)
+        {
+            // Gone: an expectation no copy meets, so the apply runs and reports the missing Secret.
+            return keys.ToDictionary(k => k, _ => "\0missing", StringComparer.Ordinal);
+        }
+        catch (Exception e) when (e is HttpOperationException or HttpRequestException or IOException or Polly.Timeout.TimeoutRejectedException)
+        {
+            logger.LogWarning("Could not read Secret {Namespace}/{Name} to check its copies: {Error}", ns, name, e.GetType().Name);
+            return null;
+        }
+    }
+
+    private static string B64(string text) => Convert.ToBase64String(Encoding.UTF8.GetBytes(text));
+
+    private static DateTimeOffset? EarliestLeafExpiry(DesiredStateResult desired, Dictionary<string, LiveState> live) =>
+        desired.Objects.Where(o => o.Content is LeafCertificateContent)
+            .Select(o => live.TryGetValue(ObjectKeys.Of(o), out var l) ? DriftCheck.LeafNotAfter(l) : null)
+            .Where(t => t is not null)
+            .Min();
+
+    private async Task<bool> DeleteAsync(LiveState doomed, CancellationToken ct)
+    {
+        // The precondition makes the delete fail (409) when the object changed since we looked (an admission
+        // re-applied it): then it is needed again and stays.
+        var body = new V1DeleteOptions { Preconditions = new V1Preconditions { ResourceVersion = doomed.ResourceVersion } };
+        try
+        {
+            await pipeline.WriteAsync(async c =>
+            {
+                try
+                {
+                    switch (doomed.Kind)
+                    {
+                        case "Secret":
+                            await client.CoreV1.DeleteNamespacedSecretAsync(doomed.Name, doomed.Namespace, body, cancellationToken: c).ConfigureAwait(false);
+                            break;
+                        case "ConfigMap":
+                            await client.CoreV1.DeleteNamespacedConfigMapAsync(doomed.Name, doomed.Namespace, body, cancellationToken: c).ConfigureAwait(false);
+                            break;
+                        default:
+                            var (group, version, plural) = ResourceNames.Of(doomed.ApiVersion, doomed.Kind);
+                            if (doomed.Namespace is null)
+                            {
+                                await client.CustomObjects.DeleteClusterCustomObjectAsync(group, version, plural, doomed.Name, body, cancellationToken: c).ConfigureAwait(false);
+                            }
+                            else
+                            {
+                                await client.CustomObjects.DeleteNamespacedCustomObjectAsync(group, version, doomed.Namespace, plural, doomed.Name, body, cancellationToken: c).ConfigureAwait(false);
+                            }
+
+                            break;
+                    }
+                }
+                catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.NotFound)
+                {
+                    // Already gone (a retried delete whose first answer was lost).
+                }
+
+                return true;
+            }, ct).ConfigureAwait(false);
+        }
+        catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.Conflict)
+        {
+            logger.LogInformation("{Kind} {Namespace}/{Name} changed since it was found unneeded; kept", doomed.Kind, doomed.Namespace, doomed.Name);
+            return false;
+        }
+        catch (Exception e) when (e is HttpOperationException or HttpRequestException or IOException or Polly.Timeout.TimeoutRejectedException)
+        {
+            Metrics.Error(doomed.Kind);
+            logger.LogWarning("Could not delete {Kind} {Namespace}/{Name}: {Error}", doomed.Kind, doomed.Namespace, doomed.Name, e.Message);
+            var subject = WorkloadRef.ForNamespace(ObjectKeys.WorkloadNamespace(doomed.Manifest) ?? options.Render.WebhookNamespace);
+            await events.RecordAsync(new WorkloadProblem(subject, "GarbageCollectionFailed", $"could not delete {doomed.Kind} {doomed.Namespace}/{doomed.Name}: {e.GetType().Name}"), ct).ConfigureAwait(false);
+            return false;
+        }
+
+        applier.Forget(new GeneratedObject(new JsonObject
+        {
+            ["apiVersion"] = doomed.ApiVersion,
+            ["kind"] = doomed.Kind,
+            ["metadata"] = new JsonObject { ["name"] = doomed.Name, ["namespace"] = doomed.Namespace },
+        }));
+        Metrics.Deleted(doomed.Kind);
+        logger.LogInformation("Deleted {Kind} {Namespace}/{Name}: nothing needs it any more", doomed.Kind, doomed.Namespace, doomed.Name);
+        return true;
+    }
+
+    private sealed class Informer(
+        ResourceInformer<V1Pod> pods,
+        ResourceInformer<V1Pod> enabledPods,
+        ResourceInformer<LiveObject>? providers,
+        ResourceInformer<V1Secret> secrets,
+        ResourceInformer<V1ConfigMap> configMaps,
+        IReadOnlyList<ResourceInformer<LiveObject>> generated) : IAsyncDisposable
+    {
+        public IReadOnlyCollection<V1Pod> Pods => pods.Items;
+
+        public IReadOnlyCollection<V1Pod> EnabledPods => enabledPods.Items;
+
+        public IReadOnlyCollection<LiveObject> Providers => providers?.Items ?? [];
+
+        public IReadOnlyCollection<V1ConfigMap> ConfigMaps => configMaps.Items;
+
+        public bool HasSynced => pods.HasSynced && enabledPods.HasSynced && (providers?.HasSynced ?? true) && secrets.HasSynced && configMaps.HasSynced && generated.All(g => g.HasSynced);
+
+        public void Subscribe(Action<WatchEventType, object> handler)
+        {
+            pods.Changed += (t, o) => handler(t, o);
+            enabledPods.Changed += (t, o) => handler(t, o);
+            providers?.Changed += (t, o) => handler(t, o);
+            secrets.Changed += (t, o) => handler(t, o);
+            configMaps.Changed += (t, o) => handler(t, o);
+            foreach (var g in generated)
+            {
+                g.Changed += (t, o) => handler(t, o);
+            }
+        }
+
+        public void Start()
+        {
+            pods.Start();
+            enabledPods.Start();
+            providers?.Start();
+            secrets.Start();
+            configMaps.Start();
+            foreach (var g in generated)
+            {
+                g.Start();
+            }
+        }
+
+        public async Task WaitForSyncAsync(CancellationToken ct)
+        {
+            var all = new List<Task> { pods.WaitForSyncAsync(ct), enabledPods.WaitForSyncAsync(ct), secrets.WaitForSyncAsync(ct), configMaps.WaitForSyncAsync(ct) };
+            if (providers is not null)
+            {
+                all.Add(providers.WaitForSyncAsync(ct));
+            }
+
+            all.AddRange(generated.Select(g => g.WaitForSyncAsync(ct)));
+            await Task.WhenAll(all).ConfigureAwait(false);
+        }
+
+        public IEnumerable<LiveState> Live() =>
+            secrets.Items.Select(s => Json(s, "v1", "Secret"))
+                .Concat(configMaps.Items.Select(c => Json(c, "v1", "ConfigMap")))
+                .Concat(generated.SelectMany(g => g.Items).Select(o => new LiveState(o.ToJson())));
+
+        public async ValueTask DisposeAsync()
+        {
+            await pods.DisposeAsync().ConfigureAwait(false);
+            await enabledPods.DisposeAsync().ConfigureAwait(false);
+            if (providers is not null)
+            {
+                await providers.DisposeAsync().ConfigureAwait(false);
+            }
+
+            await secrets.DisposeAsync().ConfigureAwait(false);
+            await configMaps.DisposeAsync().ConfigureAwait(false);
+            foreach (var g in generated)
+            {
+                await g.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+
+        // Lists omit apiVersion/kind on items: set them, so keys match the desired objects.
+        private static LiveState Json(object o, string apiVersion, string kind)
+        {
+            var json = JsonNode.Parse(KubernetesJson.Serialize(o))!.AsObject();
+            json["apiVersion"] = apiVersion;
+            json["kind"] = kind;
+            return new LiveState(json);
+        }
+    }
+}

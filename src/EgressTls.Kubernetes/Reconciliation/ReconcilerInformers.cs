@@ -1,0 +1,106 @@
+using System.Net;
+using System.Runtime.CompilerServices;
+using EgressTls.Core;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
+using Microsoft.Extensions.Logging;
+
+namespace EgressTls.Kubernetes.Reconciliation;
+
+/// <summary>The informers the reconciler watches, over the real client.</summary>
+public static class ReconcilerInformers
+{
+    /// <summary>The label selector of everything egress-tls writes.</summary>
+    public const string ManagedSelector = Naming.ManagedByLabel + "=" + Naming.ManagedByValue;
+
+    /// <summary>Pods in all namespaces matching <paramref name="labelSelector"/>.</summary>
+    public static ResourceInformer<V1Pod> Pods(IKubernetes client, string labelSelector, InformerOptions? options, TimeProvider time, ILogger logger) =>
+        new(
+            async ct =>
+            {
+                var list = await client.CoreV1.ListPodForAllNamespacesAsync(labelSelector: labelSelector, cancellationToken: ct).ConfigureAwait(false);
+                return ((IReadOnlyList<V1Pod>)list.Items.ToList(), list.Metadata?.ResourceVersion ?? "");
+            },
+            (rv, timeout, ct) => client.CoreV1.WatchListPodForAllNamespacesAsync(
+                labelSelector: labelSelector, resourceVersion: rv, allowWatchBookmarks: true, timeoutSeconds: Seconds(timeout), cancellationToken: ct),
+            options, time, logger);
+
+    /// <summary>Secrets egress-tls manages, in all namespaces.</summary>
+    public static ResourceInformer<V1Secret> ManagedSecrets(IKubernetes client, InformerOptions? options, TimeProvider time, ILogger logger) =>
+        new(
+            async ct =>
+            {
+                var list = await client.CoreV1.ListSecretForAllNamespacesAsync(labelSelector: ManagedSelector, cancellationToken: ct).ConfigureAwait(false);
+                return ((IReadOnlyList<V1Secret>)list.Items.ToList(), list.Metadata?.ResourceVersion ?? "");
+            },
+            (rv, timeout, ct) => client.CoreV1.WatchListSecretForAllNamespacesAsync(
+                labelSelector: ManagedSelector, resourceVersion: rv, allowWatchBookmarks: true, timeoutSeconds: Seconds(timeout), cancellationToken: ct),
+            options, time, logger);
+
+    /// <summary>ConfigMaps egress-tls manages, in all namespaces.</summary>
+    public static ResourceInformer<V1ConfigMap> ManagedConfigMaps(IKubernetes client, InformerOptions? options, TimeProvider time, ILogger logger) =>
+        new(
+            async ct =>
+            {
+                var list = await client.CoreV1.ListConfigMapForAllNamespacesAsync(labelSelector: ManagedSelector, cancellationToken: ct).ConfigureAwait(false);
+                return ((IReadOnlyList<V1ConfigMap>)list.Items.ToList(), list.Metadata?.ResourceVersion ?? "");
+            },
+            (rv, timeout, ct) => client.CoreV1.WatchListConfigMapForAllNamespacesAsync(
+                labelSelector: ManagedSelector, resourceVersion: rv, allowWatchBookmarks: true, timeoutSeconds: Seconds(timeout), cancellationToken: ct),
+            options, time, logger);
+
+    /// <summary>
+    /// A custom resource (all namespaces, or cluster-scoped). When its CRD is not installed (404 on list) the
+    /// informer holds nothing, logs that once, and looks again at every resync.
+    /// </summary>
+    public static ResourceInformer<LiveObject> Custom(
+        IKubernetes client, string group, string version, string plural, bool namespaced, string? labelSelector, InformerOptions? options, TimeProvider time, ILogger logger)
+    {
+        ArgumentNullException.ThrowIfNull(logger);
+        var absent = 0;
+        return new ResourceInformer<LiveObject>(
+            async ct =>
+            {
+                try
+                {
+                    var list = namespaced
+                        ? await client.CustomObjects.ListCustomObjectForAllNamespacesAsync<LiveObjectList>(group, version, plural, labelSelector: labelSelector, cancellationToken: ct).ConfigureAwait(false)
+                        : await client.CustomObjects.ListClusterCustomObjectAsync<LiveObjectList>(group, version, plural, labelSelector: labelSelector, cancellationToken: ct).ConfigureAwait(false);
+                    Interlocked.Exchange(ref absent, 0);
+                    return ((IReadOnlyList<LiveObject>)list.Items.ToList(), list.Metadata?.ResourceVersion ?? "");
+                }
+                catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.NotFound)
+                {
+                    if (Interlocked.Exchange(ref absent, 1) == 0)
+                    {
+                        logger.LogInformation("{Plural}.{Group}/{Version} is not served (CRD not installed); continuing without it and checking again at each resync", plural, group, version);
+                    }
+
+                    return ([], "");
+                }
+            },
+            (rv, timeout, ct) => Volatile.Read(ref absent) == 1 ? WaitAsync(timeout, time, ct) : Watch(rv, timeout, ct),
+            options, time, logger);
+
+        // The typed WatchAsync over the list call: the replacement the client suggests yields untyped objects.
+#pragma warning disable CS0618
+        IAsyncEnumerable<(WatchEventType, LiveObject)> Watch(string rv, TimeSpan timeout, CancellationToken ct) => namespaced
+            ? client.CustomObjects.ListCustomObjectForAllNamespacesWithHttpMessagesAsync<LiveObjectList>(
+                group, version, plural, allowWatchBookmarks: true, labelSelector: labelSelector, resourceVersion: rv, timeoutSeconds: Seconds(timeout), watch: true, cancellationToken: ct)
+                .WatchAsync<LiveObject, LiveObjectList>(cancellationToken: ct)
+            : client.CustomObjects.ListClusterCustomObjectWithHttpMessagesAsync<LiveObjectList>(
+                group, version, plural, allowWatchBookmarks: true, labelSelector: labelSelector, resourceVersion: rv, timeoutSeconds: Seconds(timeout), watch: true, cancellationToken: ct)
+                .WatchAsync<LiveObject, LiveObjectList>(cancellationToken: ct);
+#pragma warning restore CS0618
+    }
+
+    private static int Seconds(TimeSpan timeout) => (int)Math.Max(1, timeout.TotalSeconds);
+
+    // No CRD: nothing to watch until the next relist.
+    private static async IAsyncEnumerable<(WatchEventType, LiveObject)> WaitAsync(TimeSpan timeout, TimeProvider time, [EnumeratorCancellation] CancellationToken ct)
+    {
+        await Task.Delay(timeout, time, ct).ConfigureAwait(false);
+        yield break;
+    }
+}

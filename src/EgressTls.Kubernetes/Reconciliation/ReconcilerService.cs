@@ -1,0 +1,184 @@
+using k8s;
+using k8s.LeaderElection;
+using k8s.LeaderElection.ResourceLock;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace EgressTls.Kubernetes.Reconciliation;
+
+/// <summary>
+/// Runs the <see cref="Reconciler"/> on one replica at a time (issue 6 item 3): a coordination.k8s.io/v1 Lease
+/// elects the leader (the client's LeaderElector with a LeaseLock: get, create and update, which is what the
+/// chart's RBAC grants); the reconciler runs while this replica leads and is cancelled the moment leadership is
+/// lost (renewal missed its deadline), so two replicas never write together. On shutdown the lease is handed
+/// back (holder cleared) so another replica takes over at its next retry instead of after the lease duration.
+/// Admission and readiness do not depend on leadership: every replica serves.
+/// </summary>
+public sealed class ReconcilerService : BackgroundService
+{
+    private readonly Reconciler reconciler;
+    private readonly IKubernetes client;
+    private readonly LeaderElectionOptions election;
+    private readonly ILogger logger;
+    private int leading;
+
+    /// <summary>Creates the service.</summary>
+    public ReconcilerService(Reconciler reconciler, IKubernetes client, LeaderElectionOptions election, ILogger<ReconcilerService>? logger = null)
+    {
+        this.reconciler = reconciler;
+        this.client = client;
+        this.election = election;
+        this.logger = (ILogger?)logger ?? NullLogger.Instance;
+    }
+
+    /// <summary>True while this replica leads (and reconciles).</summary>
+    public bool IsLeader => Volatile.Read(ref leading) == 1;
+
+    /// <summary>This replica's identity in the Lease.</summary>
+    public string Identity => election.Identity;
+
+    /// <summary>The reconciler this service runs.</summary>
+    public Reconciler Reconciler => reconciler;
+
+    /// <summary>Builds the service from the shell's pieces (client, namespace informer, applier, material, pipeline).</summary>
+    public static ReconcilerService Create(KubernetesShell shell, ReconcilerOptions options, LeaderElectionOptions election, ReconcilerMetrics metrics,
+        TimeProvider time, ILoggerFactory loggers)
+    {
+        ArgumentNullException.ThrowIfNull(shell);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(loggers);
+        var reconciler = new Reconciler(shell.Client, shell.Namespaces, shell.Applier, shell.Material, shell.Pipeline,
+            options with { Render = options.Render with { Cilium = shell.Cilium.Target } }, metrics, time, loggers,
+            caNotAfter: shell.Material is { } m ? () => m.Authority.NotAfter : null);
+        return new ReconcilerService(reconciler, shell.Client, election, loggers.CreateLogger<ReconcilerService>());
+    }
+
+    /// <inheritdoc />
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!election.Enabled)
+        {
+            Lead(true);
+            try
+            {
+                await reconciler.RunAsync(stoppingToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                Lead(false);
+            }
+
+            return;
+        }
+
+        var leaseLock = new LeaseLock(client, election.Namespace, election.LeaseName, election.Identity);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            CancellationTokenSource? term = null;
+            Task? run = null;
+            using var elector = new LeaderElector(new LeaderElectionConfig(leaseLock)
+            {
+                LeaseDuration = election.LeaseDuration,
+                RenewDeadline = election.RenewDeadline,
+                RetryPeriod = election.RetryPeriod,
+            });
+            elector.OnStartedLeading += () =>
+            {
+                logger.LogInformation("{Identity} leads (Lease {Namespace}/{Lease}): reconciling", election.Identity, election.Namespace, election.LeaseName);
+                term = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+                Lead(true);
+                var token = term.Token;
+                run = Task.Run(() => reconciler.RunAsync(token), CancellationToken.None);
+            };
+            elector.OnStoppedLeading += () =>
+            {
+                // Stop writing now: cancelling the pass cancels every apply and delete it has in flight.
+                Lead(false);
+                term?.Cancel();
+                logger.LogInformation("{Identity} stopped leading", election.Identity);
+            };
+
+            try
+            {
+                await elector.RunUntilLeadershipLostAsync(stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogWarning("Leader election on {Namespace}/{Lease} failed: {Error}", election.Namespace, election.LeaseName, e.Message);
+            }
+
+            var wasLeading = IsLeader || run is not null;
+            Lead(false);
+            term?.Cancel();
+            if (run is not null)
+            {
+                try
+                {
+                    await run.ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is not OutOfMemoryException)
+                {
+                    if (e is not OperationCanceledException)
+                    {
+                        logger.LogError(e, "The reconciler stopped with an error");
+                    }
+                }
+            }
+
+            term?.Dispose();
+            if (stoppingToken.IsCancellationRequested && wasLeading)
+            {
+                await ReleaseAsync(leaseLock).ConfigureAwait(false);
+            }
+
+            if (!stoppingToken.IsCancellationRequested)
+            {
+                try
+                {
+                    await Task.Delay(election.RetryPeriod, stoppingToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                }
+            }
+        }
+    }
+
+    private void Lead(bool value)
+    {
+        Volatile.Write(ref leading, value ? 1 : 0);
+        reconciler.Metrics.Leading(value);
+    }
+
+    // As client-go's ReleaseOnCancel: clear the holder so the next candidate need not wait out the lease.
+    private async Task ReleaseAsync(LeaseLock leaseLock)
+    {
+        try
+        {
+            using var cts = new CancellationTokenSource(election.RenewDeadline);
+            var record = await leaseLock.GetAsync(cts.Token).ConfigureAwait(false);
+            if (record.HolderIdentity != election.Identity)
+            {
+                return;
+            }
+
+            await leaseLock.UpdateAsync(new LeaderElectionRecord
+            {
+                HolderIdentity = "",
+                LeaseDurationSeconds = 1,
+                AcquireTime = record.AcquireTime,
+                RenewTime = DateTime.UtcNow,
+                LeaderTransitions = record.LeaderTransitions,
+            }, cts.Token).ConfigureAwait(false);
+            logger.LogInformation("{Identity} released Lease {Namespace}/{Lease}", election.Identity, election.Namespace, election.LeaseName);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            logger.LogInformation("Could not release Lease {Namespace}/{Lease} ({Error}); it expires after its duration", election.Namespace, election.LeaseName, e.GetType().Name);
+        }
+    }
+}
