@@ -27,7 +27,7 @@ internal static class Workloads
         ImmutableSortedDictionary<string, string>.Empty);
 
     /// <summary>A pod intercepting <paramref name="hosts"/>, as it looks after admission mutated it.</summary>
-    public static JsonObject MutatedPod(string ns, string name, string hosts)
+    public static JsonObject MutatedPod(string ns, string name, string hosts, string annotation = "intercept")
     {
         var pod = new JsonObject
         {
@@ -37,14 +37,14 @@ internal static class Workloads
             {
                 ["name"] = name,
                 ["namespace"] = ns,
-                ["annotations"] = new JsonObject { [Naming.Prefix + "intercept"] = hosts },
+                ["annotations"] = new JsonObject { [Naming.Prefix + annotation] = hosts },
             },
             ["spec"] = new JsonObject
             {
                 ["containers"] = new JsonArray(new JsonObject { ["name"] = "app", ["image"] = "busybox" }),
             },
         };
-        var result = Renderer.Render(new RenderInput(pod, AdmissionOperation.Create, Info(ns), ImmutableDictionary<string, SecretSummary>.Empty), Options);
+        var result = Renderer.Render(new RenderInput(pod, AdmissionOperation.Create, Info(ns), ImmutableDictionary<string, SecretSummary>.Empty, SecretsComplete: false), Options);
         var mutated = result.Should().BeOfType<Mutated>().Subject;
         foreach (var op in mutated.Patch)
         {
