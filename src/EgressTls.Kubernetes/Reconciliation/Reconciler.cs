@@ -95,6 +95,9 @@ public sealed class Reconciler
     /// <summary>The result of the latest pass.</summary>
     public ReconcilePassResult? LastPass { get; private set; }
 
+    /// <summary>True between <see cref="StartAsync"/> and <see cref="StopAsync"/> (the loop is running).</summary>
+    public bool IsRunning => Volatile.Read(ref informers) is not null;
+
     /// <summary>The work queue (informer events signal it).</summary>
     public ReconcileTrigger Trigger { get; } = new();
 

@@ -36,6 +36,9 @@ public sealed class ReconcilerMetrics : IDisposable
         meter.CreateObservableGauge("egress_tls_reconciler_leader", () => Volatile.Read(ref leader), description: "1 while this replica runs the reconciler.");
     }
 
+    /// <summary>The meter the instruments live on.</summary>
+    public Meter Meter => meter;
+
     /// <summary>Applied objects so far (tests).</summary>
     public long AppliedTotal => Interlocked.Read(ref appliedTotal);
 
