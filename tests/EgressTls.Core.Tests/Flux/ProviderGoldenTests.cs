@@ -19,44 +19,15 @@ public class ProviderGoldenTests
     public static TheoryData<string> Cases() => [.. GoldenCase.Names(Folder)];
 
     [Fact]
-    public void There_are_at_least_10_cases_and_no_orphaned_golden()
-    {
-        var inputs = GoldenCase.Names(Folder).ToHashSet(StringComparer.Ordinal);
-        var goldens = Directory.GetFiles(GoldenCase.DirectoryOf(Folder), "*.golden.yaml")
-            .Select(f => Path.GetFileName(f)[..^".golden.yaml".Length]);
-
-        inputs.Should().HaveCountGreaterThanOrEqualTo(10);
-        goldens.Where(g => !inputs.Contains(g)).Should().BeEmpty("every golden file needs its input case");
-    }
+    public void There_are_at_least_10_cases_and_no_orphaned_golden() => GoldenChecks.HasCasesAndNoOrphanedGolden(Folder, 10);
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void Output_matches_the_golden_file(string name)
-    {
-        var golden = GoldenCase.Load(name, Folder);
-        var result = golden.Render();
-        var actual = GoldenWriter.Write(golden, result, Mutate(golden, result));
-
-        if (Environment.GetEnvironmentVariable("UPDATE_GOLDEN") == "1")
-        {
-            File.WriteAllText(golden.GoldenPath, actual);
-        }
-
-        File.Exists(golden.GoldenPath).Should().BeTrue($"{golden.GoldenPath} is missing; run with UPDATE_GOLDEN=1");
-        actual.Should().Be(File.ReadAllText(golden.GoldenPath));
-    }
+    public void Output_matches_the_golden_file(string name) => GoldenChecks.MatchesGoldenFile(GoldenCase.Load(name, Folder));
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void Rendering_is_deterministic(string name)
-    {
-        var first = GoldenCase.Load(name, Folder);
-        var second = GoldenCase.Load(name, Folder);
-        var a = first.Render();
-        var b = second.Render();
-
-        GoldenWriter.Write(first, a, Mutate(first, a)).Should().Be(GoldenWriter.Write(second, b, Mutate(second, b)));
-    }
+    public void Rendering_is_deterministic(string name) => GoldenChecks.RendersDeterministically(Folder, name);
 
     [Theory]
     [MemberData(nameof(Cases))]
@@ -128,7 +99,4 @@ public class ProviderGoldenTests
             File.Delete(file);
         }
     }
-
-    private static JsonObject? Mutate(GoldenCase golden, RenderResult result) =>
-        result is Mutated m ? JsonPatch.Apply(golden.Input.Object, m.Patch) : null;
 }

@@ -1,0 +1,47 @@
+using System.Text.Json.Nodes;
+using EgressTls.Core.Rendering;
+
+namespace EgressTls.Core.Tests.Support;
+
+/// <summary>The checks every golden folder runs (testdata/pods, testdata/providers): found cases, no
+/// orphaned golden, output equal to the golden file (<c>UPDATE_GOLDEN=1</c> rewrites it), determinism.</summary>
+internal static class GoldenChecks
+{
+    public static void HasCasesAndNoOrphanedGolden(string folder, int minimum)
+    {
+        var inputs = GoldenCase.Names(folder).ToHashSet(StringComparer.Ordinal);
+        var goldens = Directory.GetFiles(GoldenCase.DirectoryOf(folder), "*.golden.yaml")
+            .Select(f => Path.GetFileName(f)[..^".golden.yaml".Length]);
+
+        inputs.Should().HaveCountGreaterThanOrEqualTo(minimum);
+        goldens.Where(g => !inputs.Contains(g)).Should().BeEmpty("every golden file needs its input case");
+    }
+
+    public static void MatchesGoldenFile(GoldenCase golden)
+    {
+        var result = golden.Render();
+        var actual = GoldenWriter.Write(golden, result, Mutate(golden, result));
+
+        if (Environment.GetEnvironmentVariable("UPDATE_GOLDEN") == "1")
+        {
+            File.WriteAllText(golden.GoldenPath, actual);
+        }
+
+        File.Exists(golden.GoldenPath).Should().BeTrue($"{golden.GoldenPath} is missing; run with UPDATE_GOLDEN=1");
+        actual.Should().Be(File.ReadAllText(golden.GoldenPath));
+    }
+
+    public static void RendersDeterministically(string folder, string name)
+    {
+        var first = GoldenCase.Load(name, folder);
+        var second = GoldenCase.Load(name, folder);
+        var a = first.Render();
+        var b = second.Render();
+
+        GoldenWriter.Write(first, a, Mutate(first, a)).Should().Be(GoldenWriter.Write(second, b, Mutate(second, b)));
+    }
+
+    /// <summary>The rendered object with the patch applied, or <c>null</c> when nothing was mutated.</summary>
+    public static JsonObject? Mutate(GoldenCase golden, RenderResult result) =>
+        result is Mutated m ? JsonPatch.Apply(golden.Input.Object, m.Patch) : null;
+}
