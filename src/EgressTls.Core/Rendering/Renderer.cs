@@ -27,7 +27,9 @@ public static class Renderer
     /// <summary>
     /// The names of the Secrets in the object's namespace that its effective annotations reference, so the
     /// shell can fetch exactly those before calling <see cref="Render(RenderInput, RenderOptions)"/> once.
-    /// Invalid annotations yield no names (Render reports them).
+    /// Invalid annotations yield no names (Render reports them). For a Flux Provider with
+    /// <c>egress-tls.io/mtls</c>: its <c>cert=</c>/<c>ca=</c> Secrets and its <c>spec.secretRef</c> and
+    /// <c>spec.certSecretRef</c> Secrets, whose key names decide refusals and the server CA.
     /// </summary>
     public static ImmutableSortedSet<string> ReferencedSecretNames(JsonObject obj, NamespaceInfo ns, RenderOptions options)
     {

@@ -9,7 +9,8 @@ namespace EgressTls.Core.Tests.Flux;
 /// <summary>
 /// Golden cases under testdata/providers (Flux Providers), found automatically, with the conventions of
 /// testdata/pods: <c>UPDATE_GOLDEN=1</c> rewrites, an orphaned golden fails, every case renders
-/// deterministically, and every mutated Provider rendered again (as the API server sends it on the next
+/// deterministically, kubectl applies every patch (test, replace, remove included), and every mutated
+/// Provider rendered again (as the API server sends it on the next
 /// UPDATE) gives an empty patch and the same objects.
 /// </summary>
 public class ProviderGoldenTests
@@ -28,6 +29,10 @@ public class ProviderGoldenTests
     [Theory]
     [MemberData(nameof(Cases))]
     public void Rendering_is_deterministic(string name) => GoldenChecks.RendersDeterministically(Folder, name);
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public Task Kubectl_applies_the_patch_to_the_same_Provider(string name) => GoldenChecks.KubectlAppliesThePatchAsync(GoldenCase.Load(name, Folder));
 
     [Theory]
     [MemberData(nameof(Cases))]

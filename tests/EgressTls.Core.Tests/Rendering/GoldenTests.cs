@@ -47,43 +47,7 @@ public class GoldenTests
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public async Task Kubectl_applies_the_patch_to_the_same_pod(string name)
-    {
-        var golden = GoldenCase.Load(name);
-        if (golden.Render() is not Mutated m || m.Patch.IsEmpty)
-        {
-            return;
-        }
-
-        var kubectl = Tools.Require("kubectl");
-        var dir = Directory.CreateTempSubdirectory("egress-tls-golden-");
-        try
-        {
-            var podFile = Path.Combine(dir.FullName, "pod.json");
-            File.WriteAllText(podFile, golden.Input.Object.ToJsonString());
-            var start = new ProcessStartInfo(kubectl)
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                ArgumentList = { "patch", "--local", "-f", podFile, "--type=json", "-p", GoldenWriter.PatchJson(m).ToJsonString(), "-o", "json" },
-            };
-            // --local never contacts a cluster; an empty kubeconfig keeps a developer's context out of it.
-            start.Environment["KUBECONFIG"] = Path.Combine(dir.FullName, "none");
-            using var process = Process.Start(start)!;
-            var stdout = process.StandardOutput.ReadToEndAsync();
-            var stderr = await process.StandardError.ReadToEndAsync();
-            await process.WaitForExitAsync();
-
-            process.ExitCode.Should().Be(0, stderr);
-            var patched = JsonNode.Parse(await stdout)!;
-            var expected = JsonPatch.Apply(golden.Input.Object, m.Patch);
-            JsonNode.DeepEquals(patched, expected).Should().BeTrue($"kubectl gave\n{Yaml.Write(patched)}\nexpected\n{Yaml.Write(expected)}");
-        }
-        finally
-        {
-            dir.Delete(recursive: true);
-        }
-    }
+    public Task Kubectl_applies_the_patch_to_the_same_pod(string name) => GoldenChecks.KubectlAppliesThePatchAsync(GoldenCase.Load(name));
 
     [Theory]
     [MemberData(nameof(Cases))]
