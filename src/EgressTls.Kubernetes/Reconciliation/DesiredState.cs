@@ -16,8 +16,8 @@ namespace EgressTls.Kubernetes.Reconciliation;
 /// </summary>
 public static class DesiredState
 {
-    /// <summary>Label on the objects generated for a Flux Provider (the Provider's name).</summary>
-    public const string ProviderLabel = Naming.Prefix + "provider";
+    /// <summary>Label on the objects generated for a Flux Provider (the Provider's name, <see cref="Naming.LabelValue"/>).</summary>
+    public const string ProviderLabel = Naming.ProviderLabel;
 
     /// <summary>
     /// Computes the desired objects. <paramref name="render"/> defaults to <see cref="Renderer.Render(RenderInput, RenderOptions)"/>;
@@ -101,7 +101,7 @@ public static class DesiredState
                     Add(m.Objects, provider.Ref);
                     break;
                 case Rejected r:
-                    Retain(provider.Namespace, null, provider.Name, provider.Ref, "ReconcileFailed",
+                    Retain(provider.Namespace, null, Naming.LabelValue(provider.Name), provider.Ref, "ReconcileFailed",
                         $"the Provider's egress-tls configuration is no longer valid: {string.Join("; ", r.Errors.Select(e => e.ToString()))}; its objects are kept unchanged");
                     break;
                 default:

@@ -80,6 +80,21 @@ public sealed class DesiredStateTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void A_mutated_provider_re_renders_to_its_objects_labelled_with_its_name()
+    {
+        var provider = Workloads.MutatedProvider("flux-system", "alerts-webhook");
+        var input = new DesiredStateInput(
+            new Dictionary<string, NamespaceInfo> { ["flux-system"] = Workloads.Info("flux-system") }.ToImmutableDictionary(), [], [Workloads.ToWorkload(provider)], []);
+
+        var desired = DesiredState.Compute(input, Workloads.Options);
+
+        desired.Problems.Should().BeEmpty();
+        desired.Objects.Select(o => o.Kind).Should().Contain(["CiliumNetworkPolicy", "CiliumEnvoyConfig", "Secret"]);
+        desired.Objects.Where(o => o.Kind.StartsWith("Cilium", StringComparison.Ordinal))
+            .Should().OnlyContain(o => ObjectKeys.Label(o.Manifest, Naming.ProviderLabel) == "alerts-webhook");
+    }
+
+    [Fact]
     public void Terminal_pods_and_pods_of_vanished_namespaces_need_nothing()
     {
         var done = Workloads.ToWorkload(Workloads.MutatedPod("team-a", "job-1", "github.com"), phase: "Succeeded");

@@ -92,46 +92,22 @@ public sealed class ReconcilerTests
     [Fact]
     public async Task A_deleted_provider_takes_its_objects_with_it()
     {
-        // Providers render through the same seam as pods; this renderer stands in for Flux support.
-        static RenderResult Render(RenderInput input, RenderOptions options)
-        {
-            if ((string?)input.Object["kind"] != "Provider")
-            {
-                return Renderer.Render(input, options);
-            }
-
-            var name = (string)input.Object["metadata"]!["name"]!;
-            var cnp = new JsonObject
-            {
-                ["apiVersion"] = "cilium.io/v2",
-                ["kind"] = "CiliumNetworkPolicy",
-                ["metadata"] = new JsonObject
-                {
-                    ["name"] = $"egress-tls-provider-{name}",
-                    ["namespace"] = input.Namespace.Name,
-                    ["labels"] = new JsonObject { [Naming.ManagedByLabel] = Naming.ManagedByValue, [DesiredState.ProviderLabel] = name },
-                },
-                ["spec"] = new JsonObject { ["endpointSelector"] = new JsonObject { ["matchLabels"] = new JsonObject { ["app"] = "notification-controller" } } },
-            };
-            return new Mutated([], [new GeneratedObject(cnp)], []);
-        }
-
-        await using var h = await ReconcilerHarness.StartAsync(render: Render);
+        await using var h = await ReconcilerHarness.StartAsync();
         h.SeedNamespace("flux-system");
-        h.Server.Seed(new JsonObject
-        {
-            ["apiVersion"] = "notification.toolkit.fluxcd.io/v1beta3",
-            ["kind"] = "Provider",
-            ["metadata"] = new JsonObject { ["name"] = "slack", ["namespace"] = "flux-system", ["labels"] = new JsonObject { [Naming.EnabledLabel] = "true" } },
-            ["spec"] = new JsonObject { ["type"] = "generic", ["address"] = "https://hooks.example.com/x" },
-        });
-        await h.PassUntilAsync(_ => h.Cnp("flux-system", "egress-tls-provider-slack") is not null);
+        h.Server.Seed(Secret("flux-system", "alerts-client-cert", "v1"));
+        h.Server.Seed(Workloads.MutatedProvider("flux-system", "alerts-webhook"));
+        await h.ConvergeAsync();
+        var generated = h.Cnps("flux-system").Concat(h.Server.All("ciliumenvoyconfigs", "flux-system")).Concat(h.Server.All("secrets", "cilium-secrets")).ToList();
+        generated.Should().HaveCount(3, "a policy, an Envoy config and the client certificate copy");
 
-        await h.Client.CustomObjects.DeleteNamespacedCustomObjectAsync("notification.toolkit.fluxcd.io", "v1beta3", "flux-system", "providers", "slack");
+        await h.Client.CustomObjects.DeleteNamespacedCustomObjectAsync("notification.toolkit.fluxcd.io", "v1beta3", "flux-system", "providers", "alerts-webhook");
         h.Clock.Advance(PastGrace);
         await h.PassUntilAsync(r => r.Deleted.Length > 0);
 
-        h.Cnp("flux-system", "egress-tls-provider-slack").Should().BeNull();
+        h.Cnps("flux-system").Should().BeEmpty();
+        h.Server.All("ciliumenvoyconfigs", "flux-system").Should().BeEmpty();
+        h.Server.All("secrets", "cilium-secrets").Should().BeEmpty();
+        h.Server.Find("secrets", "flux-system", "alerts-client-cert").Should().NotBeNull("the user's Secret is not egress-tls's");
     }
 
     [Fact]

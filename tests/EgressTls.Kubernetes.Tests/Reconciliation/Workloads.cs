@@ -54,10 +54,35 @@ internal static class Workloads
         return pod;
     }
 
+    /// <summary>A Flux Provider asking for mTLS, as it looks after admission mutated it.</summary>
+    public static JsonObject MutatedProvider(string ns, string name)
+    {
+        var provider = new JsonObject
+        {
+            ["apiVersion"] = "notification.toolkit.fluxcd.io/v1beta3",
+            ["kind"] = "Provider",
+            ["metadata"] = new JsonObject
+            {
+                ["name"] = name,
+                ["namespace"] = ns,
+                ["uid"] = "0b0e8a55-0000-4000-8000-000000000001",
+                ["annotations"] = new JsonObject { [Naming.Prefix + "mtls"] = "cert=alerts-client-cert verify=false" },
+            },
+            ["spec"] = new JsonObject { ["type"] = "generic", ["address"] = "https://172.18.0.4:8083/hooks/flux" },
+        };
+        var result = Renderer.Render(new RenderInput(provider, AdmissionOperation.Create, Info(ns), ImmutableDictionary<string, SecretSummary>.Empty, SecretsComplete: false), Options);
+        foreach (var op in result.Should().BeOfType<Mutated>().Subject.Patch)
+        {
+            Apply(provider, op.Path, op.Value);
+        }
+
+        return provider;
+    }
+
     public static WorkloadObject ToWorkload(JsonObject pod, string? phase = null)
     {
         var meta = pod["metadata"]!;
-        return new WorkloadObject("Pod", (string)meta["namespace"]!, (string)meta["name"]!, (string?)meta["uid"],
+        return new WorkloadObject((string)pod["kind"]!, (string)meta["namespace"]!, (string)meta["name"]!, (string?)meta["uid"],
             Map(meta["labels"]), Map(meta["annotations"]), phase, () => pod.DeepClone().AsObject());
     }
 
