@@ -41,6 +41,11 @@ public sealed class Reconciler
     private readonly KeyBackoff backoff;
     private readonly ConcurrentDictionary<string, RenderResult> memo = new(StringComparer.Ordinal);
     private readonly HashSet<string> reportedProblems = new(StringComparer.Ordinal);
+
+    // Trust bundle ConfigMaps by namespace. The chart's RBAC grants ConfigMaps by name only (no list or watch),
+    // so they are read with a GET per namespace on resync passes and after each write, not watched.
+    private readonly ConcurrentDictionary<string, LiveState> trustBundles = new(StringComparer.Ordinal);
+    private bool bundlesRead;
     private Informer? informers;
     private int passes;
 
@@ -159,8 +164,9 @@ public sealed class Reconciler
             ReconcilerInformers.Pods(client, Naming.ProfileLabel, io, time, informerLogger),
             ReconcilerInformers.Pods(client, Naming.EnabledLabel + "=true", io, time, informerLogger),
             options.Flux ? ReconcilerInformers.Custom(client, "notification.toolkit.fluxcd.io", "v1beta3", "providers", namespaced: true, null, io, time, informerLogger) : null,
-            ReconcilerInformers.ManagedSecrets(client, io, time, informerLogger),
-            ReconcilerInformers.ManagedConfigMaps(client, io, time, informerLogger),
+            [.. new[] { options.Render.WebhookNamespace, options.Render.Cilium.EnvoySecretsNamespace, options.Render.Cilium.PolicySecretsNamespace }
+                .Distinct(StringComparer.Ordinal)
+                .Select(ns => ReconcilerInformers.ManagedSecrets(client, ns, io, time, informerLogger))],
             [
                 ReconcilerInformers.Custom(client, "cilium.io", "v2", "ciliumnetworkpolicies", namespaced: true, ReconcilerInformers.ManagedSelector, io, time, informerLogger),
                 ReconcilerInformers.Custom(client, "cilium.io", "v2", "ciliumenvoyconfigs", namespaced: true, ReconcilerInformers.ManagedSelector, io, time, informerLogger),
@@ -193,8 +199,14 @@ public sealed class Reconciler
         var started = time.GetTimestamp();
         Interlocked.Increment(ref passes);
         var now = time.GetUtcNow();
+        if (resync || !bundlesRead)
+        {
+            await ReadTrustBundlesAsync(namespaces.Items.Select(n => n.Metadata?.Name).OfType<string>(), cancellationToken).ConfigureAwait(false);
+            bundlesRead = true;
+        }
+
         var desired = DesiredState.Compute(Input(set), options.Render, render, memo);
-        var live = set.Live().ToDictionary(l => l.Key, StringComparer.Ordinal);
+        var live = set.Live().Concat(trustBundles.Values).ToDictionary(l => l.Key, StringComparer.Ordinal);
         var applied = new ConcurrentBag<string>();
         var failed = new ConcurrentBag<string>();
         var deleted = new List<string>();
@@ -250,6 +262,11 @@ public sealed class Reconciler
                 {
                     logger.LogInformation("Reconciling {Kind} {Object}: {Why}", obj.Kind, SecretCopyRules.Describe(obj), why);
                     await applier.ApplyAsync([obj], new ApplyMode(Refresh: true), ct).ConfigureAwait(false);
+                    if (obj.Content is TrustBundleContent && obj.Namespace is { } bundleNs)
+                    {
+                        await ReadTrustBundlesAsync([bundleNs], ct).ConfigureAwait(false);
+                    }
+
                     backoff.Succeeded(key);
                     Metrics.Applied(obj.Kind);
                     applied.Add(key);
@@ -329,8 +346,7 @@ public sealed class Reconciler
             .Select(p => new WorkloadObject("Provider", p.Metadata.NamespaceProperty ?? "", p.Metadata.Name ?? "", p.Metadata.Uid,
                 Map(p.Metadata.Labels), Map(p.Metadata.Annotations), null, p.ToJson))
             .ToList();
-        var bundles = set.ConfigMaps.Where(c => c.Metadata?.Name == options.Render.TrustBundleName)
-            .Select(c => c.Metadata.NamespaceProperty ?? "").ToImmutableHashSet(StringComparer.Ordinal);
+        var bundles = trustBundles.Keys.ToImmutableHashSet(StringComparer.Ordinal);
         return new DesiredStateInput(nsInfos, pods, providers, bundles);
 
         static ImmutableSortedDictionary<string, string> Map(IDictionary<string, string>? map) =>
@@ -377,6 +393,28 @@ public sealed class Reconciler
             logger.LogWarning("Could not read Secret {Namespace}/{Name} to check its copies: {Error}", ns, name, e.GetType().Name);
             return null;
         }
+    }
+
+    private async Task ReadTrustBundlesAsync(IEnumerable<string> names, CancellationToken ct)
+    {
+        var excluded = options.Render.ExcludedNamespaces.Append("kube-system").Append(options.Render.WebhookNamespace).ToHashSet(StringComparer.Ordinal);
+        await Parallel.ForEachAsync(names.Where(n => !excluded.Contains(n)), new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct }, async (ns, c) =>
+        {
+            try
+            {
+                var map = await pipeline.ReadAsync(async t => await client.CoreV1.ReadNamespacedConfigMapAsync(options.Render.TrustBundleName, ns, cancellationToken: t).ConfigureAwait(false), c).ConfigureAwait(false);
+                trustBundles[ns] = Informer.Json(map, "v1", "ConfigMap");
+            }
+            catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.NotFound)
+            {
+                trustBundles.TryRemove(ns, out _);
+            }
+            catch (Exception e) when (e is HttpOperationException or HttpRequestException or IOException or Polly.Timeout.TimeoutRejectedException)
+            {
+                // Keep what was known: an unreadable bundle is neither re-created nor deleted on a guess.
+                logger.LogWarning("Could not read ConfigMap {Namespace}/{Name}: {Error}", ns, options.Render.TrustBundleName, e.GetType().Name);
+            }
+        }).ConfigureAwait(false);
     }
 
     private static string B64(string text) => Convert.ToBase64String(Encoding.UTF8.GetBytes(text));
@@ -442,6 +480,11 @@ public sealed class Reconciler
             return false;
         }
 
+        if (doomed.Kind == "ConfigMap" && doomed.Namespace is { } ns)
+        {
+            trustBundles.TryRemove(ns, out _);
+        }
+
         applier.Forget(new GeneratedObject(new JsonObject
         {
             ["apiVersion"] = doomed.ApiVersion,
@@ -457,8 +500,7 @@ public sealed class Reconciler
         ResourceInformer<V1Pod> pods,
         ResourceInformer<V1Pod> enabledPods,
         ResourceInformer<LiveObject>? providers,
-        ResourceInformer<V1Secret> secrets,
-        ResourceInformer<V1ConfigMap> configMaps,
+        IReadOnlyList<ResourceInformer<V1Secret>> secrets,
         IReadOnlyList<ResourceInformer<LiveObject>> generated) : IAsyncDisposable
     {
         public IReadOnlyCollection<V1Pod> Pods => pods.Items;
@@ -467,17 +509,17 @@ public sealed class Reconciler
 
         public IReadOnlyCollection<LiveObject> Providers => providers?.Items ?? [];
 
-        public IReadOnlyCollection<V1ConfigMap> ConfigMaps => configMaps.Items;
-
-        public bool HasSynced => pods.HasSynced && enabledPods.HasSynced && (providers?.HasSynced ?? true) && secrets.HasSynced && configMaps.HasSynced && generated.All(g => g.HasSynced);
+        public bool HasSynced => pods.HasSynced && enabledPods.HasSynced && (providers?.HasSynced ?? true) && secrets.All(i => i.HasSynced) && generated.All(g => g.HasSynced);
 
         public void Subscribe(Action<WatchEventType, object> handler)
         {
             pods.Changed += (t, o) => handler(t, o);
             enabledPods.Changed += (t, o) => handler(t, o);
             providers?.Changed += (t, o) => handler(t, o);
-            secrets.Changed += (t, o) => handler(t, o);
-            configMaps.Changed += (t, o) => handler(t, o);
+            foreach (var i in secrets)
+            {
+                i.Changed += (t, o) => handler(t, o);
+            }
             foreach (var g in generated)
             {
                 g.Changed += (t, o) => handler(t, o);
@@ -489,8 +531,10 @@ public sealed class Reconciler
             pods.Start();
             enabledPods.Start();
             providers?.Start();
-            secrets.Start();
-            configMaps.Start();
+            foreach (var i in secrets)
+            {
+                i.Start();
+            }
             foreach (var g in generated)
             {
                 g.Start();
@@ -499,7 +543,8 @@ public sealed class Reconciler
 
         public async Task WaitForSyncAsync(CancellationToken ct)
         {
-            var all = new List<Task> { pods.WaitForSyncAsync(ct), enabledPods.WaitForSyncAsync(ct), secrets.WaitForSyncAsync(ct), configMaps.WaitForSyncAsync(ct) };
+            var all = new List<Task> { pods.WaitForSyncAsync(ct), enabledPods.WaitForSyncAsync(ct) };
+            all.AddRange(secrets.Select(i => i.WaitForSyncAsync(ct)));
             if (providers is not null)
             {
                 all.Add(providers.WaitForSyncAsync(ct));
@@ -510,8 +555,7 @@ public sealed class Reconciler
         }
 
         public IEnumerable<LiveState> Live() =>
-            secrets.Items.Select(s => Json(s, "v1", "Secret"))
-                .Concat(configMaps.Items.Select(c => Json(c, "v1", "ConfigMap")))
+            secrets.SelectMany(i => i.Items).Select(s => Json(s, "v1", "Secret"))
                 .Concat(generated.SelectMany(g => g.Items).Select(o => new LiveState(o.ToJson())));
 
         public async ValueTask DisposeAsync()
@@ -523,8 +567,10 @@ public sealed class Reconciler
                 await providers.DisposeAsync().ConfigureAwait(false);
             }
 
-            await secrets.DisposeAsync().ConfigureAwait(false);
-            await configMaps.DisposeAsync().ConfigureAwait(false);
+            foreach (var i in secrets)
+            {
+                await i.DisposeAsync().ConfigureAwait(false);
+            }
             foreach (var g in generated)
             {
                 await g.DisposeAsync().ConfigureAwait(false);
@@ -532,7 +578,7 @@ public sealed class Reconciler
         }
 
         // Lists omit apiVersion/kind on items: set them, so keys match the desired objects.
-        private static LiveState Json(object o, string apiVersion, string kind)
+        internal static LiveState Json(object o, string apiVersion, string kind)
         {
             var json = JsonNode.Parse(KubernetesJson.Serialize(o))!.AsObject();
             json["apiVersion"] = apiVersion;

@@ -26,28 +26,18 @@ public static class ReconcilerInformers
                 labelSelector: labelSelector, resourceVersion: rv, allowWatchBookmarks: true, timeoutSeconds: Seconds(timeout), cancellationToken: ct),
             options, time, logger);
 
-    /// <summary>Secrets egress-tls manages, in all namespaces.</summary>
-    public static ResourceInformer<V1Secret> ManagedSecrets(IKubernetes client, InformerOptions? options, TimeProvider time, ILogger logger) =>
+    /// <summary>Secrets egress-tls manages in one namespace. Managed Secrets live only in the release namespace and
+    /// Cilium's secrets namespace(s), which is also where the chart's RBAC lets egress-tls list and watch Secrets
+    /// (cluster-wide it may only get them).</summary>
+    public static ResourceInformer<V1Secret> ManagedSecrets(IKubernetes client, string @namespace, InformerOptions? options, TimeProvider time, ILogger logger) =>
         new(
             async ct =>
             {
-                var list = await client.CoreV1.ListSecretForAllNamespacesAsync(labelSelector: ManagedSelector, cancellationToken: ct).ConfigureAwait(false);
+                var list = await client.CoreV1.ListNamespacedSecretAsync(@namespace, labelSelector: ManagedSelector, cancellationToken: ct).ConfigureAwait(false);
                 return ((IReadOnlyList<V1Secret>)list.Items.ToList(), list.Metadata?.ResourceVersion ?? "");
             },
-            (rv, timeout, ct) => client.CoreV1.WatchListSecretForAllNamespacesAsync(
-                labelSelector: ManagedSelector, resourceVersion: rv, allowWatchBookmarks: true, timeoutSeconds: Seconds(timeout), cancellationToken: ct),
-            options, time, logger);
-
-    /// <summary>ConfigMaps egress-tls manages, in all namespaces.</summary>
-    public static ResourceInformer<V1ConfigMap> ManagedConfigMaps(IKubernetes client, InformerOptions? options, TimeProvider time, ILogger logger) =>
-        new(
-            async ct =>
-            {
-                var list = await client.CoreV1.ListConfigMapForAllNamespacesAsync(labelSelector: ManagedSelector, cancellationToken: ct).ConfigureAwait(false);
-                return ((IReadOnlyList<V1ConfigMap>)list.Items.ToList(), list.Metadata?.ResourceVersion ?? "");
-            },
-            (rv, timeout, ct) => client.CoreV1.WatchListConfigMapForAllNamespacesAsync(
-                labelSelector: ManagedSelector, resourceVersion: rv, allowWatchBookmarks: true, timeoutSeconds: Seconds(timeout), cancellationToken: ct),
+            (rv, timeout, ct) => client.CoreV1.WatchListNamespacedSecretAsync(
+                @namespace, labelSelector: ManagedSelector, resourceVersion: rv, allowWatchBookmarks: true, timeoutSeconds: Seconds(timeout), cancellationToken: ct),
             options, time, logger);
 
     /// <summary>
