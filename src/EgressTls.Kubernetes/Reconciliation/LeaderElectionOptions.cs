@@ -21,6 +21,10 @@ public sealed record LeaderElectionOptions
     /// <summary>A leader that cannot renew within this stops leading (and stops writing).</summary>
     public TimeSpan RenewDeadline { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>Clear the Lease holder on shutdown so another replica need not wait out the lease (client-go's
+    /// ReleaseOnCancel). Tests turn it off to act as a crashed leader.</summary>
+    public bool ReleaseOnStop { get; init; } = true;
+
     /// <summary>How often candidates try to acquire, and the leader renews.</summary>
     public TimeSpan RetryPeriod { get; init; } = TimeSpan.FromSeconds(2);
 }

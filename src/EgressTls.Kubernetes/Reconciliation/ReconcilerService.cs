@@ -130,7 +130,7 @@ public sealed class ReconcilerService : BackgroundService
             }
 
             term?.Dispose();
-            if (stoppingToken.IsCancellationRequested && wasLeading)
+            if (stoppingToken.IsCancellationRequested && wasLeading && election.ReleaseOnStop)
             {
                 await ReleaseAsync(leaseLock).ConfigureAwait(false);
             }

@@ -20,7 +20,7 @@ public sealed class LeaderElectionTests(ITestOutputHelper output)
     };
 
     // A replica: its own client, applier and informers; its own field manager marks its writes in the request log.
-    private static ReconcilerService Replica(StandInApiServer server, string id)
+    private static ReconcilerService Replica(StandInApiServer server, string id, bool release = true)
     {
         var client = KubernetesClientFactory.ForHost(server.Url);
         var material = new FakeCertificateMaterial();
@@ -29,7 +29,7 @@ public sealed class LeaderElectionTests(ITestOutputHelper output)
         var applier = new DesiredStateApplier(client, new ApplierOptions { FieldManager = $"egress-tls-{id}" }, material, pipeline);
         var reconciler = new Reconciler(client, namespaces, applier, material, pipeline,
             new ReconcilerOptions { Render = Workloads.Options, LeafRenewal = null, Debounce = TimeSpan.FromMilliseconds(20) }, new ReconcilerMetrics());
-        return new ReconcilerService(reconciler, client, Election with { Identity = id });
+        return new ReconcilerService(reconciler, client, Election with { Identity = id, ReleaseOnStop = release });
     }
 
     [Fact]
@@ -82,6 +82,31 @@ public sealed class LeaderElectionTests(ITestOutputHelper output)
         bothLeading.Should().Be(0);
         output.WriteLine($"failover after the leader stopped (lease released): {failover.TotalMilliseconds:F0} ms");
         failover.Should().BeLessThan(Election.LeaseDuration + Election.RetryPeriod + TimeSpan.FromSeconds(3), "failover is bounded by the lease duration");
+    }
+
+    [Fact]
+    public async Task A_crashed_leader_is_replaced_once_its_lease_expires()
+    {
+        await using var server = await StandInApiServer.StartAsync();
+        server.Seed(Workloads.Namespace("team-a"));
+        var pod = server.Seed(Workloads.MutatedPod("team-a", "web-1", "github.com"));
+        var cnp = $"egress-tls-{pod["metadata"]!["labels"]![Naming.ProfileLabel]}";
+        using var a = Replica(server, "a", release: false);
+        using var b = Replica(server, "b");
+        await a.StartAsync(CancellationToken.None);
+        await ReconcilerHarness.WaitUntilAsync(() => a.IsLeader);
+        await b.StartAsync(CancellationToken.None);
+
+        var crashed = Stopwatch.StartNew();
+        await a.StopAsync(CancellationToken.None); // no hand-over: the Lease still names a until it expires
+        await ReconcilerHarness.WaitUntilAsync(() => b.IsLeader);
+        var failover = crashed.Elapsed;
+        await ReconcilerHarness.WaitUntilAsync(() => server.Find("ciliumnetworkpolicies", "team-a", cnp) is not null);
+        await b.StopAsync(CancellationToken.None);
+
+        output.WriteLine($"failover after a leader crash: {failover.TotalMilliseconds:F0} ms (lease {Election.LeaseDuration.TotalMilliseconds:F0} ms, retry {Election.RetryPeriod.TotalMilliseconds:F0} ms)");
+        failover.Should().BeGreaterThan(Election.RetryPeriod, "b cannot take a lease a still holds");
+        failover.Should().BeLessThan(Election.LeaseDuration + Election.RetryPeriod + TimeSpan.FromSeconds(3), "failover within the lease duration");
     }
 
     [Fact]
