@@ -22,7 +22,9 @@ namespace EgressTls.Kubernetes.ServingCertificate;
 public sealed class ServingCertificateManager(
     IKubernetes client, ServingCertificateOptions options, ApiCallPipeline pipeline, TimeProvider time, ILogger<ServingCertificateManager>? logger = null)
 {
-    private const int MaxAttempts = 5;
+    // Each pass writes at most one step (e.g. stage the next CA, then renew the certificate); conflicts with
+    // another replica also cost a pass.
+    private const int MaxAttempts = 8;
     private readonly ILogger log = (ILogger?)logger ?? NullLogger.Instance;
 
     /// <summary>The DNS names of the serving certificate.</summary>
@@ -87,7 +89,10 @@ public sealed class ServingCertificateManager(
                 await pipeline.ReadAsync(async c => await client.CoreV1.ReplaceNamespacedSecretAsync(
                     next.ToSecret(options.Namespace, options.SecretName, secret.Metadata?.ResourceVersion), options.SecretName, options.Namespace,
                     cancellationToken: c).ConfigureAwait(false), ct).ConfigureAwait(false);
-                return next;
+                if (attempt == MaxAttempts)
+                {
+                    return next;
+                }
             }
             catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.Conflict && attempt < MaxAttempts)
             {
