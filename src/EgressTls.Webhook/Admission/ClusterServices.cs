@@ -61,10 +61,9 @@ internal static class ClusterServices
 
         if (config.ServingCertificate.Mode == "self-managed" && config.Server.CertFile.Length == 0)
         {
-            var serving = ServingOptions(config);
-            services.AddSingleton(serving);
+            services.AddSingleton(ServingOptions(config));
             services.AddSingleton(sp => new ServingCertificateManager(
-                sp.GetRequiredService<IKubernetes>(), serving, new ApiCallPipeline(), sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<IKubernetes>(), sp.GetRequiredService<ServingCertificateOptions>(), new ApiCallPipeline(), sp.GetRequiredService<TimeProvider>(),
                 sp.GetRequiredService<ILogger<ServingCertificateManager>>()));
             services.AddHostedService<SelfManagedCertificateService>();
         }
