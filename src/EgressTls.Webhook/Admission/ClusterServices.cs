@@ -110,6 +110,7 @@ internal static class ClusterServices
                 LeafDuration = config.Leaf.Duration,
                 LeafRenewBefore = config.Leaf.RenewBefore,
             },
+            CertManagerCaSecretName = config.Ca.CertManager.CaSecretName,
             Informer = new InformerOptions { ResyncPeriod = config.Reconciler.ResyncPeriod },
         };
     }
