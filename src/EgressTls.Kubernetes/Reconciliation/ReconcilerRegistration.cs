@@ -11,11 +11,12 @@ public static class ReconcilerRegistration
 {
     /// <summary>
     /// Adds <see cref="ReconcilerService"/> (a singleton, also the hosted service) built from the
-    /// <see cref="KubernetesShell"/> registered in <paramref name="services"/>, the host's
+    /// <see cref="KubernetesShell"/> that <paramref name="shell"/> returns once started (null before), the host's
     /// <see cref="TimeProvider"/>, loggers and meter factory. Does nothing when <paramref name="enabled"/> is false
     /// (<c>reconciler.enabled</c>).
     /// </summary>
-    public static IServiceCollection AddEgressTlsReconciler(this IServiceCollection services, bool enabled, ReconcilerOptions options, LeaderElectionOptions election)
+    public static IServiceCollection AddEgressTlsReconciler(this IServiceCollection services, bool enabled, Func<IServiceProvider, KubernetesShell?> shell,
+        ReconcilerOptions options, LeaderElectionOptions election)
     {
         if (!enabled)
         {
@@ -23,7 +24,7 @@ public static class ReconcilerRegistration
         }
 
         services.AddSingleton(sp => ReconcilerService.Create(
-            sp.GetRequiredService<KubernetesShell>(),
+            () => shell(sp),
             options,
             election,
             new ReconcilerMetrics(sp.GetService<IMeterFactory>()),

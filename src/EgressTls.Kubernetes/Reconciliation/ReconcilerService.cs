@@ -17,9 +17,10 @@ namespace EgressTls.Kubernetes.Reconciliation;
 /// </summary>
 public sealed class ReconcilerService : BackgroundService
 {
-    private readonly Reconciler reconciler;
-    private readonly IKubernetes client;
+    private readonly Func<CancellationToken, Task<(Reconciler Reconciler, IKubernetes Client)>>? pending;
     private readonly LeaderElectionOptions election;
+    private Reconciler? reconciler;
+    private IKubernetes? client;
     private readonly ILogger logger;
     private int leading;
 
@@ -32,6 +33,15 @@ public sealed class ReconcilerService : BackgroundService
         this.logger = (ILogger?)logger ?? NullLogger.Instance;
     }
 
+    /// <summary>Creates a service whose reconciler is built by <paramref name="start"/> once the cluster connection is up
+    /// (the host connects with retries after it starts serving).</summary>
+    public ReconcilerService(Func<CancellationToken, Task<(Reconciler Reconciler, IKubernetes Client)>> start, LeaderElectionOptions election, ILogger<ReconcilerService>? logger = null)
+    {
+        pending = start;
+        this.election = election;
+        this.logger = (ILogger?)logger ?? NullLogger.Instance;
+    }
+
     /// <summary>True while this replica leads (and reconciles).</summary>
     public bool IsLeader => Volatile.Read(ref leading) == 1;
 
@@ -39,24 +49,47 @@ public sealed class ReconcilerService : BackgroundService
     public string Identity => election.Identity;
 
     /// <summary>The reconciler this service runs.</summary>
-    public Reconciler Reconciler => reconciler;
+    public Reconciler Reconciler => reconciler ?? throw new InvalidOperationException("the reconciler is built once the cluster connection is up");
 
-    /// <summary>Builds the service from the shell's pieces (client, namespace informer, applier, material, pipeline).</summary>
-    public static ReconcilerService Create(KubernetesShell shell, ReconcilerOptions options, LeaderElectionOptions election, ReconcilerMetrics metrics,
+    /// <summary>Builds the service from the shell's pieces (client, namespace informer, applier, material, pipeline);
+    /// <paramref name="shell"/> returns null until the host's cluster connection has started the shell.</summary>
+    public static ReconcilerService Create(Func<KubernetesShell?> shell, ReconcilerOptions options, LeaderElectionOptions election, ReconcilerMetrics metrics,
         TimeProvider time, ILoggerFactory loggers)
     {
         ArgumentNullException.ThrowIfNull(shell);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(loggers);
-        var reconciler = new Reconciler(shell.Client, shell.Namespaces, shell.Applier, shell.Material, shell.Pipeline,
-            options with { Render = options.Render with { Cilium = shell.Cilium.Target } }, metrics, time, loggers,
-            caNotAfter: shell.Material is { } m ? () => m.Authority.NotAfter : null);
-        return new ReconcilerService(reconciler, shell.Client, election, loggers.CreateLogger<ReconcilerService>());
+        return new ReconcilerService(async ct =>
+        {
+            KubernetesShell? started;
+            while ((started = shell()) is null)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(500), ct).ConfigureAwait(false);
+            }
+
+            // The applier's material: the CA's, or in cert-manager CA mode the issuer's trust anchors (hashes must agree).
+            var reconciler = new Reconciler(started.Client, started.Namespaces, started.Applier, (ICertificateMaterial?)started.Material ?? started.CertManagerTrust, started.Pipeline,
+                options with { Render = options.Render with { Cilium = started.Cilium.Target } }, metrics, time, loggers,
+                caNotAfter: started.Material is { } m ? () => m.Authority.NotAfter : null);
+            return (reconciler, started.Client);
+        }, election, loggers.CreateLogger<ReconcilerService>());
     }
 
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (reconciler is null || client is null)
+        {
+            try
+            {
+                (reconciler, client) = await pending!(stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+        }
+
         if (!election.Enabled)
         {
             Lead(true);
@@ -151,7 +184,7 @@ public sealed class ReconcilerService : BackgroundService
     private void Lead(bool value)
     {
         Volatile.Write(ref leading, value ? 1 : 0);
-        reconciler.Metrics.Leading(value);
+        reconciler?.Metrics.Leading(value);
     }
 
     // As client-go's ReleaseOnCancel: clear the holder so the next candidate need not wait out the lease.
