@@ -36,6 +36,9 @@ internal sealed class ClusterHost : IAsyncDisposable
         Namespace = "egress-tls",
         Cilium = new CiliumConfig { Version = "1.17", SecretsMode = "sds" },
         Admission = new AdmissionConfig { ApplyTimeout = budget },
+
+        // These tests count admission's own writes; the reconciler (lease renewals, repairs) is tested on its own.
+        Reconciler = new ReconcilerConfig { Enabled = false },
     };
 
     public static async Task<ClusterHost> StartAsync(TimeSpan? budget = null, ServingCertificateOptions? serving = null, StandInApiServer? api = null)
