@@ -23,6 +23,11 @@ public sealed record CiliumTarget
     /// <summary>True when this Cilium honours <c>enableDefaultDeny</c> (1.16+).</summary>
     public bool SupportsEnableDefaultDeny => Version >= new Version(1, 16);
 
+    /// <summary>True when a CiliumEnvoyConfig may use <c>combined_validation_context</c>, whose SDS part Cilium
+    /// qualifies and points at its xDS server (1.17+, cilium/cilium PR #34449); older agents fill in only
+    /// <c>validation_context_sds_secret_config</c>.</summary>
+    public bool SupportsCombinedValidationContext => Version >= new Version(1, 17);
+
     /// <summary>True when interception and a listener redirect may share a port for one pod (1.18+, PR #37887).</summary>
     public bool AllowsMixedParsersOnPort => Version >= new Version(1, 18);
 }

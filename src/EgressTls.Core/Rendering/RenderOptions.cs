@@ -28,6 +28,10 @@ public sealed record RenderOptions
     /// <summary>Namespaces egress-tls never mutates (kube-system and its own namespace are always added).</summary>
     public ImmutableArray<string> ExcludedNamespaces { get; init; } = ["kube-system", "kube-public", "kube-node-lease"];
 
+    /// <summary>Installation intercept groups: their hosts are the lowest-precedence default of
+    /// <c>egress-tls.io/intercept</c> in the namespaces they select (unioned when several match).</summary>
+    public ImmutableArray<InterceptGroup> InterceptGroups { get; init; } = [];
+
     /// <summary>Labels that select the Flux notification-controller pods in a Provider's namespace.</summary>
     public ImmutableSortedDictionary<string, string> FluxNotificationControllerSelector { get; init; } =
         ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal, new Dictionary<string, string>

@@ -1,5 +1,11 @@
 using System.Collections.Immutable;
+using System.Text.Json;
 using System.Text.Json.Nodes;
+using EgressTls.Core.Annotations;
+using EgressTls.Core.Cilium;
+using EgressTls.Core.Injection;
+using EgressTls.Core.Model;
+using EgressTls.Core.Patching;
 
 namespace EgressTls.Core.Rendering;
 
@@ -9,15 +15,177 @@ namespace EgressTls.Core.Rendering;
 /// </summary>
 public static class Renderer
 {
-    /// <summary>Decides what egress-tls does with <paramref name="input"/>. Total: never throws for user input.</summary>
+    /// <summary>
+    /// Decides what egress-tls does with <paramref name="input"/>. Total: never throws for user input.
+    /// Deterministic (same input, byte-identical output) and idempotent: rendering a pod this method
+    /// already mutated gives a <see cref="Mutated"/> with an empty patch.
+    /// </summary>
     public static RenderResult Render(RenderInput input, RenderOptions options) =>
-        throw new NotImplementedException("admission core: not yet implemented");
+        Render(input, options, CiliumObjects.Generate);
 
     /// <summary>
     /// The names of the Secrets in the object's namespace that its effective annotations reference, so the
-    /// shell can fetch exactly those before calling <see cref="Render"/> once. Invalid annotations yield no
-    /// names (Render reports them).
+    /// shell can fetch exactly those before calling <see cref="Render(RenderInput, RenderOptions)"/> once.
+    /// Invalid annotations yield no names (Render reports them).
     /// </summary>
-    public static ImmutableSortedSet<string> ReferencedSecretNames(JsonObject obj, NamespaceInfo ns, RenderOptions options) =>
-        throw new NotImplementedException("admission core: not yet implemented");
+    public static ImmutableSortedSet<string> ReferencedSecretNames(JsonObject obj, NamespaceInfo ns, RenderOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(obj);
+        ArgumentNullException.ThrowIfNull(ns);
+        ArgumentNullException.ThrowIfNull(options);
+        var effective = EffectiveAnnotations.Resolve(StringMap(obj, "annotations"), ns, options);
+        var request = AnnotationParser.Parse(effective, ns.Name, ImmutableDictionary<string, SecretSummary>.Empty, secretsComplete: false);
+        return request.SecretNames;
+    }
+
+    /// <summary>Render with an explicit Cilium generator (the seam tests use).</summary>
+    internal static RenderResult Render(
+        RenderInput input, RenderOptions options, Func<EgressProfile, RenderOptions, CiliumGeneration> generate)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(options);
+        var pod = input.Object;
+
+        if (Kind(pod) is var kind && kind != "Pod")
+        {
+            return new Skipped(SkipReasons.KindNotSupported, $"egress-tls mutates Pods; {ValueQuote.Quote(kind ?? "(no kind)")} is not supported");
+        }
+
+        if (input.Operation != AdmissionOperation.Create)
+        {
+            return new Skipped(SkipReasons.OperationNotCreate, $"egress-tls mutates pods only when they are created, not on {input.Operation.ToString().ToUpperInvariant()}");
+        }
+
+        var ns = input.Namespace;
+        if (IsExcluded(ns.Name, options))
+        {
+            return new Skipped(SkipReasons.NamespaceExcluded, $"namespace {ValueQuote.Quote(ns.Name)} is excluded from egress-tls");
+        }
+
+        var labels = StringMap(pod, "labels");
+        labels.TryGetValue(Naming.EnabledLabel, out var podEnabled);
+        if (podEnabled == "false")
+        {
+            return new Skipped(SkipReasons.OptedOut, $"the pod has the label {Naming.EnabledLabel}=false");
+        }
+
+        if (podEnabled != "true" && !(ns.Labels.TryGetValue(Naming.EnabledLabel, out var nsEnabled) && nsEnabled == "true"))
+        {
+            return new Skipped(SkipReasons.NotOptedIn, $"neither the pod nor namespace {ValueQuote.Quote(ns.Name)} has the label {Naming.EnabledLabel}=true");
+        }
+
+        var effective = EffectiveAnnotations.Resolve(StringMap(pod, "annotations"), ns, options);
+        if (effective.Values.IsEmpty)
+        {
+            return effective.HasUnknownKeys
+                ? new Mutated([], [], effective.Warnings)
+                : new Skipped(SkipReasons.NoAnnotations, "no egress-tls annotation applies to the pod");
+        }
+
+        var request = AnnotationParser.Parse(effective, ns.Name, input.Secrets, input.SecretsComplete);
+        var errors = request.Errors.ToBuilder();
+        errors.AddRange(PodShape.Check(pod));
+        if (request.NeedsCilium && pod["spec"] is JsonObject spec && spec["hostNetwork"] is JsonValue host && host.GetValueKind() == JsonValueKind.True)
+        {
+            // Cilium policies select endpoints, and a host-network pod is the node's endpoint, not its own:
+            // no CiliumNetworkPolicy redirects its traffic. Trust injection alone still works.
+            errors.Add(new FieldError("spec.hostNetwork", "true: Cilium policies do not select host-network pods, so egress-tls.io/intercept and egress-tls.io/mtls cannot apply; expected hostNetwork false, or only egress-tls.io/inject-ca"));
+        }
+
+        if (errors.Count > 0)
+        {
+            return new Rejected(errors.ToImmutable());
+        }
+
+        var warnings = effective.Warnings.ToBuilder();
+        warnings.AddRange(request.Warnings);
+        var objects = new List<GeneratedObject>();
+
+        var profile = ProfileBuilder.Build(ns.Name, request.Intercept, request.Mtls, request.OtherEgress);
+        if (profile is not null)
+        {
+            var generation = generate(profile, options);
+            if (!generation.Errors.IsDefaultOrEmpty)
+            {
+                return new Rejected(generation.Errors);
+            }
+
+            objects.AddRange(generation.Objects);
+            warnings.AddRange(generation.Warnings);
+        }
+
+        if (profile is null && !request.InjectCa)
+        {
+            warnings.Add("nothing to inject: no egress-tls.io/intercept or egress-tls.io/mtls, and egress-tls.io/inject-ca is false");
+            return new Mutated([], [], warnings.ToImmutable());
+        }
+
+        var builder = new PatchBuilder(pod);
+        var trustInjected = false;
+        if (request.InjectCa)
+        {
+            var trust = TrustInjector.Inject(builder, options, request.CaSystemPaths);
+            warnings.AddRange(trust.Warnings);
+            trustInjected = trust.Injected;
+            if (trustInjected)
+            {
+                objects.Insert(0, TrustBundle(ns.Name, options));
+            }
+        }
+
+        if (profile is null && !trustInjected)
+        {
+            return new Mutated([], [], warnings.ToImmutable());
+        }
+
+        if (profile is not null)
+        {
+            // Ours by its prefix: a stale value (a copied, already-mutated manifest) would put the pod
+            // under another profile's policy, so it is corrected rather than kept.
+            builder.SetOwnedMember(["metadata", "labels"], Naming.ProfileLabel, JsonValue.Create(profile.Id));
+        }
+
+        builder.SetOwnedMember(["metadata", "annotations"], TrustStatus.Key, JsonValue.Create(TrustStatus.Value(profile, request with { InjectCa = trustInjected }, options)));
+
+        var ordered = objects.Select((o, i) => (o, i)).OrderBy(x => x.o.ApplyRank).ThenBy(x => x.i).Select(x => x.o);
+        return new Mutated(builder.Operations, [.. ordered], warnings.ToImmutable());
+    }
+
+    /// <summary>The namespace trust bundle ConfigMap (data filled by the shell).</summary>
+    internal static GeneratedObject TrustBundle(string namespaceName, RenderOptions options) => new(
+        new JsonObject
+        {
+            ["apiVersion"] = "v1",
+            ["kind"] = "ConfigMap",
+            ["metadata"] = new JsonObject
+            {
+                ["name"] = options.TrustBundleName,
+                ["namespace"] = namespaceName,
+                ["labels"] = new JsonObject { [Naming.ManagedByLabel] = Naming.ManagedByValue },
+            },
+        },
+        new TrustBundleContent());
+
+    private static bool IsExcluded(string ns, RenderOptions options) =>
+        ns == "kube-system" || ns == options.WebhookNamespace || options.ExcludedNamespaces.Contains(ns);
+
+    private static string? Kind(JsonObject obj) =>
+        obj["kind"] is JsonValue v && v.GetValueKind() == JsonValueKind.String ? (string?)v : null;
+
+    private static Dictionary<string, string> StringMap(JsonObject obj, string field)
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (obj["metadata"] is JsonObject metadata && metadata[field] is JsonObject map)
+        {
+            foreach (var (key, value) in map)
+            {
+                if (value is JsonValue v && v.GetValueKind() == JsonValueKind.String)
+                {
+                    result[key] = (string)v!;
+                }
+            }
+        }
+
+        return result;
+    }
 }

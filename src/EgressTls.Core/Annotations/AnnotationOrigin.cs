@@ -1,0 +1,14 @@
+namespace EgressTls.Core.Annotations;
+
+/// <summary>Where an effective annotation value came from (highest precedence first).</summary>
+public enum AnnotationOrigin
+{
+    /// <summary>The pod's own annotation.</summary>
+    Pod,
+
+    /// <summary>The namespace's annotation (a default for its pods).</summary>
+    Namespace,
+
+    /// <summary>Installation intercept groups selecting the namespace.</summary>
+    InterceptGroup,
+}

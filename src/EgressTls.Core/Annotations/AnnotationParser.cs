@@ -1,0 +1,197 @@
+using System.Collections.Immutable;
+using EgressTls.Core.Model;
+using EgressTls.Core.Rendering;
+
+namespace EgressTls.Core.Annotations;
+
+/// <summary>
+/// Turns effective annotations into an <see cref="EgressRequest"/>, collecting every error at once
+/// (trust-manager's validator model: the user fixes everything in one round trip).
+/// </summary>
+public static class AnnotationParser
+{
+    private const string TlsSecretType = "kubernetes.io/tls";
+
+    /// <summary>
+    /// Parses and validates. Secrets are checked against <paramref name="secrets"/>: a referenced Secret
+    /// that is absent is an error when <paramref name="secretsComplete"/>, and assumed valid otherwise.
+    /// </summary>
+    public static EgressRequest Parse(
+        EffectiveAnnotations annotations,
+        string namespaceName,
+        IReadOnlyDictionary<string, SecretSummary> secrets,
+        bool secretsComplete)
+    {
+        var errors = ImmutableArray.CreateBuilder<FieldError>();
+        var warnings = ImmutableArray.CreateBuilder<string>();
+        var values = annotations.Values;
+
+        void Error(AnnotationKey key, string message)
+        {
+            var value = values[key.FullName];
+            var suffix = value.Origin == AnnotationOrigin.Namespace ? $" (default set on namespace {ValueQuote.Quote(value.OriginName)})" : string.Empty;
+            errors.Add(new FieldError(value.FieldFor(key), message + suffix));
+        }
+
+        string? Raw(AnnotationKey key) => values.TryGetValue(key.FullName, out var v) ? v.Value : null;
+
+        // intercept
+        ImmutableArray<HostPort> hosts = [];
+        if (Raw(AnnotationRegistry.Intercept) is { } interceptText)
+        {
+            var (parsed, problems) = InterceptParser.Parse(interceptText);
+            hosts = parsed;
+            foreach (var p in problems)
+            {
+                Error(AnnotationRegistry.Intercept, p);
+            }
+        }
+
+        ImmutableArray<HttpRule>? rules = null;
+        if (Raw(AnnotationRegistry.InterceptHttpRules) is { } rulesText)
+        {
+            var (parsed, problems) = HttpRulesParser.Parse(rulesText);
+            rules = parsed;
+            foreach (var p in problems)
+            {
+                Error(AnnotationRegistry.InterceptHttpRules, p);
+            }
+        }
+
+        string? upstreamCa = null;
+        if (Raw(AnnotationRegistry.UpstreamCa) is { } upstreamText)
+        {
+            var name = upstreamText.Trim();
+            if (SecretNames.Check(name) is { } problem)
+            {
+                Error(AnnotationRegistry.UpstreamCa, $"{ValueQuote.Quote(upstreamText)} {problem}; expected {AnnotationRegistry.UpstreamCa.Form}");
+            }
+            else
+            {
+                upstreamCa = name;
+                CheckSecret(AnnotationRegistry.UpstreamCa, name, "upstream-ca", needsTls: false, Error, namespaceName, secrets, secretsComplete);
+            }
+        }
+
+        ImmutableArray<MtlsDestination> mtls = [];
+        if (Raw(AnnotationRegistry.Mtls) is { } mtlsText)
+        {
+            var (parsed, problems) = MtlsParser.Parse(mtlsText);
+            mtls = parsed;
+            foreach (var p in problems)
+            {
+                Error(AnnotationRegistry.Mtls, p);
+            }
+
+            foreach (var m in mtls)
+            {
+                CheckSecret(AnnotationRegistry.Mtls, m.ClientCertSecret, $"cert= of {m.Destination}", needsTls: true, Error, namespaceName, secrets, secretsComplete);
+                if (m.ServerCaSecret is { } ca)
+                {
+                    CheckSecret(AnnotationRegistry.Mtls, ca, $"ca= of {m.Destination}", needsTls: false, Error, namespaceName, secrets, secretsComplete);
+                }
+
+                // A destination both intercepted and given a client certificate would need two Envoy
+                // redirects for one connection; Cilium can honour only one.
+                if (hosts.Contains(m.Destination))
+                {
+                    Error(AnnotationRegistry.Mtls, $"destination {m.Destination} is also in egress-tls.io/intercept; expected each destination in only one of intercept and mtls");
+                }
+            }
+        }
+
+        var injectCa = ParseBool(AnnotationRegistry.InjectCa, Raw(AnnotationRegistry.InjectCa), !hosts.IsEmpty, Error);
+        var systemPaths = ParseBool(AnnotationRegistry.CaSystemPaths, Raw(AnnotationRegistry.CaSystemPaths), false, Error);
+
+        var otherEgress = OtherEgress.Allow;
+        if (Raw(AnnotationRegistry.OtherEgress) is { } otherText)
+        {
+            switch (otherText.Trim())
+            {
+                case "allow": otherEgress = OtherEgress.Allow; break;
+                case "deny": otherEgress = OtherEgress.Deny; break;
+                default: Error(AnnotationRegistry.OtherEgress, $"{ValueQuote.Quote(otherText)} is not allow or deny; expected {AnnotationRegistry.OtherEgress.Form}"); break;
+            }
+        }
+
+        var intercept = hosts.IsEmpty ? null : new InterceptSpec(hosts, rules, upstreamCa);
+        if (intercept is null)
+        {
+            foreach (var key in new[] { AnnotationRegistry.InterceptHttpRules, AnnotationRegistry.UpstreamCa })
+            {
+                if (values.ContainsKey(key.FullName))
+                {
+                    warnings.Add($"annotation {key.FullName} has no effect without egress-tls.io/intercept");
+                }
+            }
+        }
+
+        if (intercept is null && mtls.IsEmpty && values.ContainsKey(AnnotationRegistry.OtherEgress.FullName))
+        {
+            warnings.Add($"annotation {AnnotationRegistry.OtherEgress.FullName} has no effect without egress-tls.io/intercept or egress-tls.io/mtls");
+        }
+
+        if (!injectCa && systemPaths)
+        {
+            warnings.Add($"annotation {AnnotationRegistry.CaSystemPaths.FullName} has no effect while egress-tls.io/inject-ca is false");
+        }
+
+        if (intercept is not null && !injectCa)
+        {
+            warnings.Add("egress-tls.io/inject-ca is false: the pod's TLS clients must trust the interception CA by other means, or intercepted connections fail");
+        }
+
+        return new EgressRequest(intercept, mtls, injectCa, systemPaths, otherEgress, errors.ToImmutable(), warnings.ToImmutable());
+    }
+
+    private static bool ParseBool(AnnotationKey key, string? raw, bool fallback, Action<AnnotationKey, string> error)
+    {
+        switch (raw?.Trim())
+        {
+            case null: return fallback;
+            case "true": return true;
+            case "false": return false;
+            default:
+                error(key, $"{ValueQuote.Quote(raw)} is not true or false; expected {key.Form}");
+                return fallback;
+        }
+    }
+
+    private static void CheckSecret(
+        AnnotationKey key,
+        string name,
+        string usage,
+        bool needsTls,
+        Action<AnnotationKey, string> error,
+        string namespaceName,
+        IReadOnlyDictionary<string, SecretSummary> secrets,
+        bool secretsComplete)
+    {
+        var expected = needsTls
+            ? "expected a Secret of type kubernetes.io/tls with the keys tls.crt and tls.key"
+            : "expected a Secret with the key ca.crt";
+        if (!secrets.TryGetValue(name, out var secret))
+        {
+            if (secretsComplete)
+            {
+                error(key, $"Secret {ValueQuote.Quote(name)} ({usage}) does not exist in namespace {ValueQuote.Quote(namespaceName)}; {expected}");
+            }
+
+            return;
+        }
+
+        if (needsTls)
+        {
+            var missing = new[] { "tls.crt", "tls.key" }.Where(k => !secret.Keys.Contains(k)).ToArray();
+            if (secret.Type != TlsSecretType || missing.Length > 0)
+            {
+                var found = secret.Type != TlsSecretType ? $"has type {ValueQuote.Quote(secret.Type)}" : $"lacks {string.Join(" and ", missing)}";
+                error(key, $"Secret {ValueQuote.Quote(name)} ({usage}) {found}; {expected}");
+            }
+        }
+        else if (!secret.Keys.Contains("ca.crt"))
+        {
+            error(key, $"Secret {ValueQuote.Quote(name)} ({usage}) has no key ca.crt (keys: {string.Join(", ", secret.Keys)}); {expected}");
+        }
+    }
+}

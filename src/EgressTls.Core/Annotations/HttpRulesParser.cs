@@ -1,0 +1,119 @@
+using System.Collections.Immutable;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using EgressTls.Core.Model;
+using EgressTls.Core.Serialization;
+
+namespace EgressTls.Core.Annotations;
+
+/// <summary>Parses <c>egress-tls.io/intercept-http-rules</c> into Cilium HTTP rules.</summary>
+public static class HttpRulesParser
+{
+    private static readonly ImmutableArray<string> KnownFields = ["headers", "host", "method", "path"];
+
+    /// <summary>
+    /// Parses a JSON (or YAML flow) list of rule objects. Returns the rules in the user's order, or
+    /// problems: not a list, an empty list, unknown fields, non-string values, or regular expressions
+    /// that would not compile.
+    /// </summary>
+    public static (ImmutableArray<HttpRule> Rules, ImmutableArray<string> Problems) Parse(string value)
+    {
+        var form = AnnotationRegistry.InterceptHttpRules.Form;
+        JsonNode? node;
+        try
+        {
+            node = Yaml.Parse(value);
+        }
+        catch (YamlDotNet.Core.YamlException)
+        {
+            return ([], [$"{ValueQuote.Quote(value)} is not valid JSON or YAML; expected {form}"]);
+        }
+
+        if (node is not JsonArray array)
+        {
+            return ([], [$"{ValueQuote.Quote(value)} is not a list; expected {form}"]);
+        }
+
+        if (array.Count == 0)
+        {
+            return ([], [$"{ValueQuote.Quote(value)} is an empty list, which would allow no request; expected {form} (omit the annotation to allow every request)"]);
+        }
+
+        var rules = ImmutableArray.CreateBuilder<HttpRule>();
+        var problems = ImmutableArray.CreateBuilder<string>();
+        for (var i = 0; i < array.Count; i++)
+        {
+            if (array[i] is not JsonObject rule)
+            {
+                problems.Add($"rule {i} is not an object; expected {form}");
+                continue;
+            }
+
+            var ruleProblems = new List<string>();
+            foreach (var (name, _) in rule)
+            {
+                if (!KnownFields.Contains(name))
+                {
+                    ruleProblems.Add($"rule {i} has the unknown field {ValueQuote.Quote(name)}");
+                }
+            }
+
+            var method = RegexField(rule, "method", i, ruleProblems);
+            var path = RegexField(rule, "path", i, ruleProblems);
+            var host = RegexField(rule, "host", i, ruleProblems);
+            var headers = ImmutableArray.CreateBuilder<string>();
+            if (rule.TryGetPropertyValue("headers", out var headersNode))
+            {
+                if (headersNode is JsonArray headerArray && headerArray.All(h => h is JsonValue v && v.GetValueKind() == JsonValueKind.String && ((string)v!).Trim().Length > 0))
+                {
+                    headers.AddRange(headerArray.Select(h => (string)h!));
+                }
+                else
+                {
+                    ruleProblems.Add($"rule {i} field \"headers\" is not a list of non-empty strings");
+                }
+            }
+
+            if (ruleProblems.Count == 0)
+            {
+                rules.Add(new HttpRule(method, path, host, headers.ToImmutable()));
+            }
+            else
+            {
+                problems.AddRange(ruleProblems.Select(p => $"{p}; expected {form}"));
+            }
+        }
+
+        return problems.Count > 0 ? ([], problems.ToImmutable()) : (rules.ToImmutable(), []);
+    }
+
+    private static string? RegexField(JsonObject rule, string field, int index, List<string> problems)
+    {
+        if (!rule.TryGetPropertyValue(field, out var node))
+        {
+            return null;
+        }
+
+        if (node is not JsonValue value || value.GetValueKind() != JsonValueKind.String)
+        {
+            problems.Add($"rule {index} field \"{field}\" is not a string");
+            return null;
+        }
+
+        var pattern = (string)value!;
+        try
+        {
+            // Cilium hands these to Envoy as RE2 safe_regex matchers. .NET's non-backtracking engine
+            // refuses the same constructs RE2 lacks (backreferences, lookaround, atomic groups), so a
+            // pattern that compiles here is one Envoy accepts, and a typo fails at admission, not in the agent.
+            _ = new Regex(pattern, RegexOptions.NonBacktracking | RegexOptions.CultureInvariant);
+        }
+        catch (Exception e) when (e is ArgumentException or NotSupportedException)
+        {
+            problems.Add($"rule {index} field \"{field}\" {ValueQuote.Quote(pattern)} is not a regular expression Envoy (RE2) accepts");
+        }
+
+        return pattern;
+    }
+}

@@ -1,0 +1,207 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using EgressTls.Core.Injection;
+using EgressTls.Core.Rendering;
+using EgressTls.Core.Serialization;
+using EgressTls.Core.Tests.Support;
+
+namespace EgressTls.Core.Tests.Rendering;
+
+/// <summary>
+/// Golden cases under testdata/pods, found automatically. <c>UPDATE_GOLDEN=1</c> rewrites the goldens.
+/// Each case is also re-rendered on its own output (idempotency), its patch is applied by kubectl
+/// (Kubernetes' own JSON patch code), and every container of a mutated pod is checked for trust.
+/// </summary>
+public class GoldenTests
+{
+    public static TheoryData<string> Cases() => [.. GoldenCase.Names()];
+
+    [Fact]
+    public void There_are_at_least_25_cases_and_no_orphaned_golden()
+    {
+        var inputs = GoldenCase.Names().ToHashSet(StringComparer.Ordinal);
+        var goldens = Directory.GetFiles(GoldenCase.Directory, "*.golden.yaml")
+            .Select(f => Path.GetFileName(f)[..^".golden.yaml".Length]);
+
+        inputs.Should().HaveCountGreaterThanOrEqualTo(25);
+        goldens.Where(g => !inputs.Contains(g)).Should().BeEmpty("every golden file needs its input case");
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Output_matches_the_golden_file(string name)
+    {
+        var golden = GoldenCase.Load(name);
+        var result = golden.Render();
+        var actual = GoldenWriter.Write(golden, result, Mutate(golden, result));
+
+        if (Environment.GetEnvironmentVariable("UPDATE_GOLDEN") == "1")
+        {
+            File.WriteAllText(golden.GoldenPath, actual);
+        }
+
+        File.Exists(golden.GoldenPath).Should().BeTrue($"{golden.GoldenPath} is missing; run with UPDATE_GOLDEN=1");
+        actual.Should().Be(File.ReadAllText(golden.GoldenPath));
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Rendering_is_deterministic(string name)
+    {
+        var first = GoldenCase.Load(name);
+        var second = GoldenCase.Load(name);
+        var a = first.Render();
+        var b = second.Render();
+
+        GoldenWriter.Write(first, a, Mutate(first, a)).Should().Be(GoldenWriter.Write(second, b, Mutate(second, b)));
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Rendering_the_mutated_pod_again_gives_an_empty_patch(string name)
+    {
+        var golden = GoldenCase.Load(name);
+        if (golden.Render() is not Mutated first)
+        {
+            return;
+        }
+
+        var mutated = JsonPatch.Apply(golden.Input.Object, first.Patch);
+        var again = golden.Render(golden.Input with { Object = mutated });
+
+        var second = again.Should().BeOfType<Mutated>().Subject;
+        second.Patch.Should().BeEmpty();
+        second.Objects.Select(o => o.Manifest.ToJsonString()).Should().Equal(first.Objects.Select(o => o.Manifest.ToJsonString()));
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public async Task Kubectl_applies_the_patch_to_the_same_pod(string name)
+    {
+        var golden = GoldenCase.Load(name);
+        if (golden.Render() is not Mutated m || m.Patch.IsEmpty)
+        {
+            return;
+        }
+
+        var kubectl = Tools.Require("kubectl");
+        var dir = Directory.CreateTempSubdirectory("egress-tls-golden-");
+        try
+        {
+            var podFile = Path.Combine(dir.FullName, "pod.json");
+            File.WriteAllText(podFile, golden.Input.Object.ToJsonString());
+            var start = new ProcessStartInfo(kubectl)
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                ArgumentList = { "patch", "--local", "-f", podFile, "--type=json", "-p", GoldenWriter.PatchJson(m).ToJsonString(), "-o", "json" },
+            };
+            // --local never contacts a cluster; an empty kubeconfig keeps a developer's context out of it.
+            start.Environment["KUBECONFIG"] = Path.Combine(dir.FullName, "none");
+            using var process = Process.Start(start)!;
+            var stdout = process.StandardOutput.ReadToEndAsync();
+            var stderr = await process.StandardError.ReadToEndAsync();
+            await process.WaitForExitAsync();
+
+            process.ExitCode.Should().Be(0, stderr);
+            var patched = JsonNode.Parse(await stdout)!;
+            var expected = JsonPatch.Apply(golden.Input.Object, m.Patch);
+            JsonNode.DeepEquals(patched, expected).Should().BeTrue($"kubectl gave\n{Yaml.Write(patched)}\nexpected\n{Yaml.Write(expected)}");
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Every_container_of_an_injected_pod_trusts_the_bundle_or_a_warning_says_why_not(string name)
+    {
+        var golden = GoldenCase.Load(name);
+        if (golden.Render() is not Mutated m || m.Patch.IsEmpty)
+        {
+            return;
+        }
+
+        var pod = JsonPatch.Apply(golden.Input.Object, m.Patch);
+        var status = JsonNode.Parse((string)pod["metadata"]!["annotations"]![TrustStatus.Key]!)!;
+        if (status["trust"] is null)
+        {
+            return;
+        }
+
+        var dir = golden.Options.TrustMountPath;
+        var containers = new[] { "initContainers", "containers" }
+            .SelectMany(list => (pod["spec"]![list] as JsonArray ?? []).OfType<JsonObject>());
+        foreach (var container in containers)
+        {
+            var name_ = (string)container["name"]!;
+            var explained = m.Warnings.Where(w => w.Contains($"\"{name_}\"", StringComparison.Ordinal)).ToList();
+            var mounted = (container["volumeMounts"] as JsonArray ?? []).OfType<JsonObject>()
+                .Any(v => (string?)v["mountPath"] == dir && (string?)v["name"] == TrustPaths.VolumeName && v["subPath"] is null);
+            if (!mounted)
+            {
+                explained.Should().Contain(w => w.Contains(dir, StringComparison.Ordinal), $"container {name_} has no trust mount and no warning explains why");
+                continue;
+            }
+
+            var env = (container["env"] as JsonArray ?? []).OfType<JsonObject>()
+                .GroupBy(e => (string)e["name"]!).ToDictionary(g => g.Key, g => g.Last());
+            Check("SSL_CERT_FILE", v => v == $"{dir}/ca-bundle.crt");
+            Check("NODE_EXTRA_CA_CERTS", v => v == $"{dir}/ca.crt");
+            Check("JAVA_TOOL_OPTIONS", v => v.Contains($"-Djavax.net.ssl.trustStore={dir}/truststore.p12", StringComparison.Ordinal));
+
+            void Check(string variable, Func<string, bool> pointsIntoMount)
+            {
+                var value = env.TryGetValue(variable, out var e) ? (string?)e["value"] : null;
+                if (value is null || !pointsIntoMount(value))
+                {
+                    explained.Should().Contain(w => w.Contains(variable, StringComparison.Ordinal), $"container {name_}: {variable} is {value ?? "unset"} and no warning explains why");
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Generated_Cilium_objects_pass_the_conformance_checker()
+    {
+        var manifests = new JsonArray();
+        foreach (var name in GoldenCase.Names())
+        {
+            var golden = GoldenCase.Load(name);
+            if (golden.Render() is Mutated m && golden.Options.Cilium.Version == new Version(1, 17))
+            {
+                foreach (var o in m.Objects.Where(o => o.ApiVersion == "cilium.io/v2"))
+                {
+                    manifests.Add(o.Manifest.DeepClone());
+                }
+            }
+        }
+
+        manifests.Count.Should().BeGreaterThan(10, "the golden cases generate policies and Envoy configs");
+        var shared = Environment.GetEnvironmentVariable("EGRESS_TLS_SHARED") ?? Path.Combine(Tools.RepoRoot, "..", "shared");
+        var check = Path.Combine(shared, "tools", "conformance", "check");
+        File.Exists(check).Should().BeTrue($"the conformance checker is expected at {check} (set EGRESS_TLS_SHARED; tests/run.sh does)");
+
+        var file = Path.Combine(Path.GetTempPath(), $"egress-tls-admission-{Environment.ProcessId}.json");
+        File.WriteAllText(file, manifests.ToJsonString());
+        try
+        {
+            var start = new ProcessStartInfo(check) { RedirectStandardOutput = true, RedirectStandardError = true, ArgumentList = { "--cilium", "1.17", file } };
+            using var process = Process.Start(start)!;
+            var stdout = process.StandardOutput.ReadToEndAsync();
+            var stderr = await process.StandardError.ReadToEndAsync();
+            await process.WaitForExitAsync();
+
+            process.ExitCode.Should().Be(0, $"{await stdout}\n{stderr}");
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    private static JsonObject? Mutate(GoldenCase golden, RenderResult result) =>
+        result is Mutated m ? JsonPatch.Apply(golden.Input.Object, m.Patch) : null;
+}

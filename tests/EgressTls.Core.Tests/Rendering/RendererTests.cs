@@ -1,0 +1,200 @@
+using System.Collections.Immutable;
+using System.Text.Json.Nodes;
+using EgressTls.Core.Cilium;
+using EgressTls.Core.Model;
+using EgressTls.Core.Rendering;
+
+namespace EgressTls.Core.Tests.Rendering;
+
+public class RendererTests
+{
+    private static readonly RenderOptions Options = new();
+
+    private static readonly NamespaceInfo OptedIn = new(
+        "team-a",
+        ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal, [KeyValuePair.Create("egress-tls.io/enabled", "true")]),
+        ImmutableSortedDictionary<string, string>.Empty);
+
+    private static JsonObject Pod(string annotationsJson, string spec = """{"containers":[{"name":"app","image":"alpine"}]}""") =>
+        JsonNode.Parse($$"""{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","annotations":{{annotationsJson}}},"spec":{{spec}}}""")!.AsObject();
+
+    private static RenderInput Input(JsonObject pod, NamespaceInfo? ns = null, bool complete = false, params SecretSummary[] secrets) =>
+        new(pod, AdmissionOperation.Create, ns ?? OptedIn, secrets.ToImmutableDictionary(s => s.Name), SecretsComplete: complete);
+
+    private static CiliumGeneration Nothing(EgressProfile profile, RenderOptions options) => new([], [], []);
+
+    [Fact]
+    public void Errors_in_namespace_defaults_name_the_namespace()
+    {
+        var ns = OptedIn with
+        {
+            Annotations = ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal, [KeyValuePair.Create("egress-tls.io/intercept", "*.com")]),
+        };
+
+        var result = Renderer.Render(Input(Pod("{}"), ns), Options, Nothing);
+
+        var error = result.Should().BeOfType<Rejected>().Subject.Errors.Should().ContainSingle().Subject;
+        error.Field.Should().Be("namespace(team-a).metadata.annotations[egress-tls.io/intercept]");
+        error.Message.Should().StartWith("\"*.com\" is too broad").And.EndWith("(default set on namespace \"team-a\")");
+    }
+
+    [Fact]
+    public void The_profile_id_depends_on_the_normalised_content_not_on_the_namespace_or_spelling()
+    {
+        string? Id(string annotations, string ns)
+        {
+            var result = (Mutated)Renderer.Render(Input(Pod(annotations), OptedIn with { Name = ns }), Options, Nothing);
+            return (string?)result.Patch.Single(p => p.Path == "/metadata/labels/egress-tls.io~1profile").Value;
+        }
+
+        var a = Id("""{"egress-tls.io/intercept":"b.example.com, a.example.com"}""", "team-a");
+        var b = Id("""{"egress-tls.io/intercept":"A.example.com.:443,b.example.com"}""", "team-b");
+        var c = Id("""{"egress-tls.io/intercept":"a.example.com","egress-tls.io/other-egress":"deny"}""", "team-a");
+
+        a.Should().Be(b);
+        a.Should().NotBe(c);
+    }
+
+    [Fact]
+    public void Generator_warnings_are_merged_and_its_errors_reject_the_pod()
+    {
+        var pod = Pod("""{"egress-tls.io/intercept":"github.com"}""");
+        EgressProfile? seen = null;
+        var warned = Renderer.Render(Input(pod), Options, (p, _) =>
+        {
+            seen = p;
+            return new CiliumGeneration([], ["other egress stays allowed"], []);
+        });
+        var refused = Renderer.Render(Input(pod), Options, (_, _) =>
+            new CiliumGeneration([], [], [new FieldError("metadata.annotations[egress-tls.io/intercept]", "conflicts")]));
+
+        warned.Should().BeOfType<Mutated>().Which.Warnings.Should().Contain("other egress stays allowed");
+        seen!.Namespace.Should().Be("team-a");
+        seen.PodSelector.Should().Equal(new Dictionary<string, string> { ["egress-tls.io/profile"] = seen.Id });
+        refused.Should().BeOfType<Rejected>().Which.Errors.Should().ContainSingle().Which.Message.Should().Be("conflicts");
+    }
+
+    [Fact]
+    public void Generated_objects_are_ordered_secrets_and_configmaps_first()
+    {
+        static GeneratedObject Obj(string kind, string name) =>
+            new(new JsonObject { ["apiVersion"] = "v1", ["kind"] = kind, ["metadata"] = new JsonObject { ["name"] = name } });
+        var result = Renderer.Render(Input(Pod("""{"egress-tls.io/intercept":"github.com"}""")), Options, (_, _) =>
+            new CiliumGeneration([Obj("CiliumNetworkPolicy", "p"), Obj("Secret", "s"), Obj("CiliumEnvoyConfig", "e")], [], []));
+
+        result.Should().BeOfType<Mutated>().Which.Objects.Select(o => $"{o.Kind}/{o.Name}")
+            .Should().Equal("ConfigMap/egress-tls-trust-bundle", "Secret/s", "CiliumEnvoyConfig/e", "CiliumNetworkPolicy/p");
+    }
+
+    [Fact]
+    public void Host_network_pods_cannot_use_mtls_but_can_get_trust()
+    {
+        const string hostNetwork = """{"hostNetwork":true,"containers":[{"name":"app"}]}""";
+
+        Renderer.Render(Input(Pod("""{"egress-tls.io/mtls":"10.0.0.1:443 cert=c"}""", hostNetwork)), Options, Nothing)
+            .Should().BeOfType<Rejected>().Which.Errors.Should().ContainSingle(e => e.Field == "spec.hostNetwork");
+        Renderer.Render(Input(Pod("""{"egress-tls.io/inject-ca":"true"}""", hostNetwork)), Options, Nothing)
+            .Should().BeOfType<Mutated>().Which.Patch.Should().NotBeEmpty();
+    }
+
+    [Fact]
+    public void A_destination_cannot_be_both_intercepted_and_given_a_client_certificate()
+    {
+        var result = Renderer.Render(Input(Pod("""{"egress-tls.io/intercept":"api.example.com","egress-tls.io/mtls":"api.example.com:443 cert=c"}""")), Options, Nothing);
+
+        result.Should().BeOfType<Rejected>().Which.Errors.Should().ContainSingle()
+            .Which.ToString().Should().StartWith("metadata.annotations[egress-tls.io/mtls]: destination api.example.com:443 is also in egress-tls.io/intercept");
+    }
+
+    [Fact]
+    public void Absent_secrets_are_assumed_to_exist_offline_but_present_ones_are_still_checked()
+    {
+        var pod = Pod("""{"egress-tls.io/mtls":"a.example.com:443 cert=absent; b.example.com:443 cert=wrong"}""");
+        var wrong = new SecretSummary("wrong", "Opaque", ImmutableSortedSet.Create("tls.crt", "tls.key"));
+
+        var offline = Renderer.Render(Input(pod, complete: false, secrets: wrong), Options, Nothing);
+        var online = Renderer.Render(Input(pod, complete: true, secrets: wrong), Options, Nothing);
+
+        offline.Should().BeOfType<Rejected>().Which.Errors.Select(e => e.Message).Should().ContainSingle().Which.Should().Contain("\"wrong\"");
+        online.Should().BeOfType<Rejected>().Which.Errors.Should().HaveCount(2);
+    }
+
+    [Fact]
+    public void Referenced_secret_names_come_from_pod_and_namespace_and_skip_invalid_entries()
+    {
+        var ns = OptedIn with
+        {
+            Annotations = ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal, [KeyValuePair.Create("egress-tls.io/upstream-ca", "corp-root")]),
+        };
+        var pod = Pod("""{"egress-tls.io/intercept":"github.com","egress-tls.io/mtls":"10.0.0.1:443 cert=client ca=server-ca\n10.0.0.2:443 cert=client"}""");
+
+        Renderer.ReferencedSecretNames(pod, ns, Options).Should().Equal("client", "corp-root", "server-ca");
+        Renderer.ReferencedSecretNames(Pod("""{"egress-tls.io/upstream-ca":"other/ns"}"""), OptedIn, Options).Should().BeEmpty();
+    }
+
+    [Theory]
+    [InlineData("""{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"d"}}""")]
+    [InlineData("""{"apiVersion":"notification.toolkit.fluxcd.io/v1beta3","kind":"Provider","metadata":{"name":"p"}}""")]
+    [InlineData("""{"metadata":{"name":"no-kind"}}""")]
+    public void Other_kinds_are_skipped(string json)
+    {
+        Renderer.Render(Input(JsonNode.Parse(json)!.AsObject()), Options, Nothing)
+            .Should().BeOfType<Skipped>().Which.Reason.Should().Be(SkipReasons.KindNotSupported);
+    }
+
+    [Fact]
+    public void Configured_excluded_namespaces_are_skipped()
+    {
+        var options = Options with { ExcludedNamespaces = ["team-a"] };
+
+        Renderer.Render(Input(Pod("""{"egress-tls.io/intercept":"github.com"}""")), options, Nothing)
+            .Should().BeOfType<Skipped>().Which.Reason.Should().Be(SkipReasons.NamespaceExcluded);
+    }
+
+    [Fact]
+    public void A_JAVA_TOOL_OPTIONS_entry_without_a_value_gets_ours()
+    {
+        var pod = Pod("""{"egress-tls.io/inject-ca":"true"}""", """{"containers":[{"name":"app","env":[{"name":"JAVA_TOOL_OPTIONS"}]}]}""");
+
+        var result = (Mutated)Renderer.Render(Input(pod), Options, Nothing);
+
+        result.Patch.Should().ContainSingle(p => p.Path == "/spec/containers/0/env/0/value" && p.Op == "add")
+            .Which.Value!.GetValue<string>().Should().StartWith("-Djavax.net.ssl.trustStore=/etc/egress-tls/trust/truststore.p12");
+    }
+
+    [Fact]
+    public void The_mount_path_option_moves_mounts_and_variables_together()
+    {
+        var result = (Mutated)Renderer.Render(Input(Pod("""{"egress-tls.io/inject-ca":"true"}""")), Options with { TrustMountPath = "/var/run/trust/" }, Nothing);
+
+        var values = result.Patch.Select(p => p.Value?.ToJsonString() ?? string.Empty).ToList();
+        values.Should().Contain(v => v.Contains("\"mountPath\":\"/var/run/trust\"", StringComparison.Ordinal));
+        values.Should().Contain(v => v.Contains("\"value\":\"/var/run/trust/ca-bundle.crt\"", StringComparison.Ordinal));
+        values.Should().NotContain(v => v.Contains("/etc/egress-tls", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("""{"containers":{"name":"app"}}""", "spec.containers")]
+    [InlineData("""{"volumes":"none","containers":[]}""", "spec.volumes")]
+    [InlineData("""{"containers":[{"name":"app","env":{"A":"b"}}]}""", "spec.containers[0].env")]
+    [InlineData("""{"containers":[{"name":"app","volumeMounts":["x"]}]}""", "spec.containers[0].volumeMounts")]
+    [InlineData("""{"initContainers":["x"],"containers":[]}""", "spec.initContainers[0]")]
+    public void Malformed_pods_from_hand_written_files_are_errors_not_exceptions(string spec, string field)
+    {
+        Renderer.Render(Input(Pod("""{"egress-tls.io/inject-ca":"true"}""", spec)), Options, Nothing)
+            .Should().BeOfType<Rejected>().Which.Errors.Should().Contain(e => e.Field == field);
+    }
+
+    [Fact]
+    public void Invalid_intercept_group_hosts_name_the_group()
+    {
+        var options = Options with
+        {
+            InterceptGroups = [new InterceptGroup("corp", ["*.com"], ImmutableSortedDictionary<string, string>.Empty)],
+        };
+
+        Renderer.Render(Input(Pod("{}")), options, Nothing)
+            .Should().BeOfType<Rejected>().Which.Errors.Should().ContainSingle()
+            .Which.Field.Should().Be("interceptGroups[corp].hosts");
+    }
+}
