@@ -1,7 +1,6 @@
 using System.Collections.Immutable;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
 using EgressTls.Core.Model;
 using EgressTls.Core.Serialization;
 
@@ -102,14 +101,7 @@ public static class HttpRulesParser
         }
 
         var pattern = (string)value!;
-        try
-        {
-            // Cilium hands these to Envoy as RE2 safe_regex matchers. .NET's non-backtracking engine
-            // refuses the same constructs RE2 lacks (backreferences, lookaround, atomic groups), so a
-            // pattern that compiles here is one Envoy accepts, and a typo fails at admission, not in the agent.
-            _ = new Regex(pattern, RegexOptions.NonBacktracking | RegexOptions.CultureInvariant);
-        }
-        catch (Exception e) when (e is ArgumentException or NotSupportedException)
+        if (!RegexCheck.IsRe2Compatible(pattern))
         {
             problems.Add($"rule {index} field \"{field}\" {ValueQuote.Quote(pattern)} is not a regular expression Envoy (RE2) accepts");
         }
