@@ -1,0 +1,125 @@
+using System.Collections.Immutable;
+using EgressTls.Core.Rendering;
+using EgressTls.Kubernetes;
+using Microsoft.Extensions.Logging;
+
+namespace EgressTls.Webhook.Admission;
+
+/// <summary>
+/// One admission decision: gather every input (namespace, referenced Secrets), call the core once,
+/// then make the generated objects exist (unless dry-run or standalone) within the admission budget.
+/// </summary>
+internal sealed class AdmissionHandler(
+    AdmissionSettings settings,
+    IAdmissionContextReader reader,
+    IDesiredStateApplier applier,
+    ILogger<AdmissionHandler> logger)
+{
+    /// <summary>Decides <paramref name="request"/>. User mistakes and cluster trouble become denials; only bugs throw.</summary>
+    public async Task<AdmissionOutcome> HandleAsync(AdmissionRequestData request, CancellationToken cancellationToken)
+    {
+        // DELETE and CONNECT carry no object to mutate; answering 400 would block deletions under failurePolicy Fail.
+        if (request.Operation is not ("CREATE" or "UPDATE") || request.Object is null)
+        {
+            return AdmissionOutcome.Skip("operation-not-mutated");
+        }
+
+        if (request.SubResource.Length > 0)
+        {
+            return AdmissionOutcome.Skip("subresource");
+        }
+
+        if (!IsRenderedKind(request))
+        {
+            return AdmissionOutcome.Skip("unsupported-kind");
+        }
+
+        if (request.Namespace.Length == 0)
+        {
+            return AdmissionOutcome.Skip("cluster-scoped");
+        }
+
+        using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        budget.CancelAfter(settings.Budget);
+
+        RenderInput input;
+        try
+        {
+            var ns = await reader.GetNamespaceAsync(request.Namespace, budget.Token).ConfigureAwait(false);
+            var names = Renderer.ReferencedSecretNames(request.Object, ns, settings.Options);
+            var secrets = names.Count == 0 || settings.Standalone
+                ? ImmutableDictionary<string, SecretSummary>.Empty
+                : await reader.GetSecretsAsync(request.Namespace, names, budget.Token).ConfigureAwait(false);
+            input = new RenderInput(
+                request.Object,
+                request.Operation == "CREATE" ? AdmissionOperation.Create : AdmissionOperation.Update,
+                ns,
+                secrets,
+                request.OldObject,
+                SecretsComplete: !settings.Standalone);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return AdmissionOutcome.Deny(503, $"egress-tls could not read namespace {request.Namespace} within {settings.Budget.TotalSeconds:0.#}s; retry",
+                "Failed", "context-timeout");
+        }
+        catch (Exception ex) when (IsClusterFailure(ex))
+        {
+            logger.LogWarning(ex, "Cannot read the admission context of {Namespace}/{Name}", request.Namespace, request.Name);
+            return AdmissionOutcome.Deny(503, $"egress-tls could not read namespace {request.Namespace} or its Secrets: {ex.GetType().Name}; retry",
+                "Failed", "context-unavailable");
+        }
+
+        var result = Renderer.Render(input, settings.Options);
+        switch (result)
+        {
+            case Skipped skipped:
+                return AdmissionOutcome.Skip(skipped.Reason);
+            case Rejected rejected:
+                return AdmissionOutcome.Deny(403, string.Join("; ", rejected.Errors.Select(e => e.ToString())), "Rejected", "invalid-annotations");
+            case Mutated mutated:
+                var failure = await ApplyAsync(request, mutated, budget, cancellationToken).ConfigureAwait(false);
+                return failure ?? new AdmissionOutcome(true, mutated.Patch, mutated.Warnings, null, null, "Mutated",
+                    mutated.Patch.IsEmpty ? "already-mutated" : "mutated", mutated.Objects.Length);
+            default:
+                throw new InvalidOperationException($"unexpected render result {result.GetType().Name}");
+        }
+    }
+
+    private async Task<AdmissionOutcome?> ApplyAsync(
+        AdmissionRequestData request, Mutated mutated, CancellationTokenSource budget, CancellationToken cancellationToken)
+    {
+        // sideEffects: NoneOnDryRun. Standalone has no cluster; the objects are only reported.
+        if (mutated.Objects.IsEmpty || request.DryRun || settings.Standalone)
+        {
+            return null;
+        }
+
+        try
+        {
+            await applier.ApplyAsync(mutated.Objects, budget.Token).ConfigureAwait(false);
+            return null;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return AdmissionOutcome.Deny(503,
+                $"egress-tls could not create the {mutated.Objects.Length} objects this pod needs within {settings.Budget.TotalSeconds:0.#}s (admission.applyTimeout); retry",
+                "Failed", "apply-timeout", mutated.Warnings);
+        }
+        catch (ApplyException ex)
+        {
+            logger.LogWarning(ex, "Cannot apply the generated objects for {Namespace}/{Name}", request.Namespace, request.Name);
+            return AdmissionOutcome.Deny(503, $"egress-tls could not create the objects this pod needs: {ex.Message}", "Failed", "apply-failed", mutated.Warnings);
+        }
+    }
+
+    private bool IsRenderedKind(AdmissionRequestData request) =>
+        (request.Group.Length == 0 && request.Kind == "Pod")
+        || (settings.FluxEnabled && request.Group == "notification.toolkit.fluxcd.io" && request.Kind == "Provider");
+
+    // What a reader talking to the API server throws when the cluster misbehaves (HTTP errors, timeouts,
+    // connection resets). Bugs (null references, invalid casts) are not caught and become a 500.
+    private static bool IsClusterFailure(Exception ex) =>
+        ex is HttpRequestException or IOException or TimeoutException or ApplyException
+        || ex.GetType().FullName?.StartsWith("k8s.", StringComparison.Ordinal) == true;
+}

@@ -1,0 +1,237 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Unicode;
+
+namespace EgressTls.Webhook.Admission;
+
+/// <summary>
+/// Turns request bytes into <see cref="AdmissionRequestData"/>, or a plain reason why they are not an
+/// <c>admission.k8s.io/v1</c> AdmissionReview. Every malformed input ends here as a reason (HTTP 400),
+/// never as an exception further down.
+/// </summary>
+internal static class AdmissionReviewReader
+{
+    /// <summary>Nesting allowed in a review; a Pod is about 12 deep, 64 is System.Text.Json's own default
+    /// made explicit so hostile nesting is refused while parsing, not by a stack overflow later.</summary>
+    public const int MaxDepth = 64;
+
+    private static readonly JsonDocumentOptions DocumentOptions = new()
+    {
+        MaxDepth = MaxDepth,
+        AllowDuplicateProperties = false,
+        CommentHandling = JsonCommentHandling.Disallow,
+        AllowTrailingCommas = false,
+    };
+
+    /// <summary>Parses and checks <paramref name="body"/>.</summary>
+    public static bool TryRead(ReadOnlySpan<byte> body, out AdmissionRequestData? request, out string reason)
+    {
+        request = null;
+        if (body.IsEmpty)
+        {
+            reason = "empty request body; expected an AdmissionReview (admission.k8s.io/v1) as JSON";
+            return false;
+        }
+
+        // The reader checks UTF-8 lazily (only when a string is materialised), so check it all up front.
+        if (!Utf8.IsValid(body))
+        {
+            reason = "request body is not valid UTF-8";
+            return false;
+        }
+
+        JsonNode? root;
+        try
+        {
+            root = JsonNode.Parse(body, documentOptions: DocumentOptions);
+        }
+        catch (JsonException ex)
+        {
+            reason = $"request body is not valid JSON: {Describe(ex)}";
+            return false;
+        }
+
+        try
+        {
+            return TryReadReview(root, out request, out reason);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or FormatException or ArgumentException or JsonException)
+        {
+            // A value of an unexpected JSON type reached a typed accessor: still the caller's malformed input.
+            reason = $"malformed AdmissionReview: {ex.Message}";
+            return false;
+        }
+    }
+
+    private static bool TryReadReview(JsonNode? root, out AdmissionRequestData? request, out string reason)
+    {
+        request = null;
+        if (root is not JsonObject review)
+        {
+            reason = $"expected a JSON object (AdmissionReview), found {KindOf(root)}";
+            return false;
+        }
+
+        var apiVersion = StringOrNull(review["apiVersion"]);
+        var kind = StringOrNull(review["kind"]);
+        if (apiVersion != "admission.k8s.io/v1" || kind != "AdmissionReview")
+        {
+            reason = $"expected apiVersion admission.k8s.io/v1 and kind AdmissionReview, found apiVersion {Quote(apiVersion)} and kind {Quote(kind)}"
+                + (apiVersion == "admission.k8s.io/v1beta1" ? " (configure the webhook with admissionReviewVersions: [v1])" : "");
+            return false;
+        }
+
+        if (review["request"] is not JsonObject req)
+        {
+            reason = $"request: expected an object, found {KindOf(review["request"])}";
+            return false;
+        }
+
+        var errors = new List<string>();
+        var uid = RequiredString(req, "uid", errors);
+        var operation = RequiredString(req, "operation", errors);
+        if (operation.Length > 0 && operation is not ("CREATE" or "UPDATE" or "DELETE" or "CONNECT"))
+        {
+            errors.Add($"request.operation: {Quote(operation)}; expected CREATE, UPDATE, DELETE or CONNECT");
+        }
+
+        string group = "", version = "", objectKind = "";
+        if (req["kind"] is JsonObject gvk)
+        {
+            group = OptionalString(gvk, "group", "request.kind.group", errors);
+            version = RequiredString(gvk, "version", errors, "request.kind.version");
+            objectKind = RequiredString(gvk, "kind", errors, "request.kind.kind");
+        }
+        else
+        {
+            errors.Add($"request.kind: expected an object {{group, version, kind}}, found {KindOf(req["kind"])}");
+        }
+
+        var subResource = OptionalString(req, "subResource", "request.subResource", errors);
+        var ns = OptionalString(req, "namespace", "request.namespace", errors);
+        var name = OptionalString(req, "name", "request.name", errors);
+        var dryRun = false;
+        switch (req["dryRun"])
+        {
+            case null:
+                break;
+            case JsonValue v when v.GetValueKind() is JsonValueKind.True or JsonValueKind.False:
+                dryRun = v.GetValue<bool>();
+                break;
+            default:
+                errors.Add($"request.dryRun: expected true or false, found {KindOf(req["dryRun"])}");
+                break;
+        }
+
+        var obj = OptionalObject(req, "object", errors);
+        var oldObj = OptionalObject(req, "oldObject", errors);
+        if (operation is "CREATE" or "UPDATE" && obj is null && !errors.Any(e => e.StartsWith("request.object", StringComparison.Ordinal)))
+        {
+            errors.Add($"request.object: required for {operation}");
+        }
+
+        var generateName = "";
+        if (obj is not null)
+        {
+            if (obj["metadata"] is not (null or JsonObject))
+            {
+                errors.Add($"request.object.metadata: expected an object, found {KindOf(obj["metadata"])}");
+            }
+            else if (obj["metadata"] is JsonObject metadata)
+            {
+                generateName = OptionalString(metadata, "generateName", "request.object.metadata.generateName", errors);
+                var metaName = OptionalString(metadata, "name", "request.object.metadata.name", errors);
+                var metaNamespace = OptionalString(metadata, "namespace", "request.object.metadata.namespace", errors);
+                name = name.Length > 0 ? name : metaName;
+                ns = ns.Length > 0 ? ns : metaNamespace;
+            }
+        }
+
+        if (errors.Count > 0)
+        {
+            reason = "malformed AdmissionReview: " + string.Join("; ", errors);
+            return false;
+        }
+
+        request = new AdmissionRequestData(uid, group, version, objectKind, subResource, operation, ns, name, generateName, obj, oldObj, dryRun);
+        reason = "";
+        return true;
+    }
+
+    private static string RequiredString(JsonObject parent, string key, List<string> errors, string? field = null)
+    {
+        field ??= $"request.{key}";
+        var node = parent[key];
+        if (node is JsonValue value && value.GetValueKind() == JsonValueKind.String && value.GetValue<string>() is { Length: > 0 } text)
+        {
+            return text;
+        }
+
+        errors.Add($"{field}: expected a non-empty string, found {KindOf(node)}");
+        return "";
+    }
+
+    private static string OptionalString(JsonObject parent, string key, string field, List<string> errors)
+    {
+        var node = parent[key];
+        if (node is null)
+        {
+            return "";
+        }
+
+        if (node is JsonValue value && value.GetValueKind() == JsonValueKind.String)
+        {
+            return value.GetValue<string>();
+        }
+
+        errors.Add($"{field}: expected a string, found {KindOf(node)}");
+        return "";
+    }
+
+    private static JsonObject? OptionalObject(JsonObject parent, string key, List<string> errors)
+    {
+        var node = parent[key];
+        switch (node)
+        {
+            case null:
+                return null;
+            case JsonObject obj:
+                return obj;
+            default:
+                errors.Add($"request.{key}: expected an object, found {KindOf(node)}");
+                return null;
+        }
+    }
+
+    private static string? StringOrNull(JsonNode? node) =>
+        node is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null;
+
+    private static string KindOf(JsonNode? node) => node switch
+    {
+        null => "nothing",
+        JsonObject => "an object",
+        JsonArray => "an array",
+        JsonValue v => v.GetValueKind() switch
+        {
+            JsonValueKind.String => "a string",
+            JsonValueKind.Number => "a number",
+            JsonValueKind.True or JsonValueKind.False => "a boolean",
+            _ => "null",
+        },
+        _ => "an unknown value",
+    };
+
+    // Values from the request are shown shortened: the reason goes to logs and to the API server.
+    private static string Quote(string? value) =>
+        value is null ? "(none)" : "\"" + (value.Length > 60 ? value[..60] + "..." : value) + "\"";
+
+    private static string Describe(JsonException ex)
+    {
+        var message = ex.Message;
+        var cut = message.IndexOf(" Path: ", StringComparison.Ordinal);
+        message = cut > 0 ? message[..cut] : message;
+        return ex.BytePositionInLine is { } position && ex.LineNumber is { } line
+            ? $"{message.TrimEnd('.')} (line {line + 1}, byte {position + 1})"
+            : message;
+    }
+}

@@ -1,0 +1,116 @@
+using System.Net.Http.Headers;
+using System.Text;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Logging;
+
+namespace EgressTls.Webhook.Admission;
+
+/// <summary>
+/// <c>POST /mutate</c>: HTTP concerns around <see cref="AdmissionHandler"/> (content type, body limit,
+/// parsing) and the one Information log line per decision. Malformed input is answered 400 (415 for a
+/// non-JSON content type, 413 over the limit) with a plain-text reason.
+/// </summary>
+internal sealed partial class MutateEndpoint(
+    AdmissionHandler handler,
+    AdmissionSettings settings,
+    TimeProvider time,
+    ILogger<MutateEndpoint> logger)
+{
+    public async Task HandleAsync(HttpContext context)
+    {
+        var started = time.GetTimestamp();
+        var request = context.Request;
+        if (!IsJson(request.ContentType))
+        {
+            await RefuseAsync(context, StatusCodes.Status415UnsupportedMediaType,
+                $"Content-Type must be application/json, found {(string.IsNullOrEmpty(request.ContentType) ? "none" : request.ContentType)}").ConfigureAwait(false);
+            return;
+        }
+
+        var limit = settings.MaxRequestBodyBytes;
+        if (request.ContentLength > limit)
+        {
+            await RefuseAsync(context, StatusCodes.Status413PayloadTooLarge,
+                $"request body of {request.ContentLength} bytes exceeds the limit of {limit} bytes (server.maxRequestBodyBytes)").ConfigureAwait(false);
+            return;
+        }
+
+        byte[] body;
+        try
+        {
+            // Kestrel enforces the limit for chunked bodies too, while reading.
+            if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeFeature)
+            {
+                sizeFeature.MaxRequestBodySize = limit;
+            }
+
+            using var buffer = new MemoryStream();
+            await request.Body.CopyToAsync(buffer, context.RequestAborted).ConfigureAwait(false);
+            body = buffer.ToArray();
+        }
+        catch (BadHttpRequestException ex)
+        {
+            var reason = ex.StatusCode == StatusCodes.Status413PayloadTooLarge
+                ? $"request body exceeds the limit of {limit} bytes (server.maxRequestBodyBytes)"
+                : $"cannot read the request body: {ex.Message}";
+            await RefuseAsync(context, ex.StatusCode, reason).ConfigureAwait(false);
+            return;
+        }
+
+        if (!AdmissionReviewReader.TryRead(body, out var admission, out var problem) || admission is null)
+        {
+            await RefuseAsync(context, StatusCodes.Status400BadRequest, problem).ConfigureAwait(false);
+            return;
+        }
+
+        var outcome = await handler.HandleAsync(admission, context.RequestAborted).ConfigureAwait(false);
+        var json = AdmissionResponseWriter.Build(admission.Uid, outcome).ToJsonString();
+        context.Response.StatusCode = StatusCodes.Status200OK;
+        context.Response.ContentType = "application/json";
+        await context.Response.WriteAsync(json, Encoding.UTF8, context.RequestAborted).ConfigureAwait(false);
+
+        var elapsed = time.GetElapsedTime(started);
+        AdmissionMetrics.Decisions.WithLabels(outcome.Decision, outcome.Reason).Inc();
+        AdmissionMetrics.Duration.Observe(elapsed.TotalSeconds);
+        LogDecision(
+            admission.Uid, admission.Kind, admission.Namespace, admission.Name, admission.GenerateName, admission.Operation,
+            admission.DryRun, outcome.Decision, outcome.Reason, outcome.Patch.Length, outcome.ObjectCount,
+            Math.Round(elapsed.TotalMilliseconds, 1));
+    }
+
+    private async Task RefuseAsync(HttpContext context, int status, string reason)
+    {
+        LogRefused(status, reason);
+        AdmissionMetrics.Refused.WithLabels(status.ToString(System.Globalization.CultureInfo.InvariantCulture)).Inc();
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "text/plain; charset=utf-8";
+        await context.Response.WriteAsync(reason + "\n", Encoding.UTF8, context.RequestAborted).ConfigureAwait(false);
+    }
+
+    private static bool IsJson(string? contentType) =>
+        MediaTypeHeaderValue.TryParse(contentType, out var parsed)
+        && parsed.MediaType is { } type
+        && (type.Equals("application/json", StringComparison.OrdinalIgnoreCase)
+            || (type.StartsWith("application/", StringComparison.OrdinalIgnoreCase) && type.EndsWith("+json", StringComparison.OrdinalIgnoreCase)))
+        && (parsed.CharSet is null || parsed.CharSet.Trim('"').Equals("utf-8", StringComparison.OrdinalIgnoreCase));
+
+    // The one Information line per admission decision (STYLE.md): identifiers and the outcome, never the object.
+    // A plain template (not a LoggerMessage) so Serilog's ":l" prints names without quotes in the rendered message.
+    private void LogDecision(
+        string uid, string kind, string ns, string name, string generateName, string operation, bool dryRun,
+        string decision, string reason, int patchOps, int objects, double elapsedMs)
+    {
+        using (logger.BeginScope(new Dictionary<string, object> { ["GenerateName"] = generateName }))
+        {
+#pragma warning disable CA1848, CA2254 // one call site; the template is constant
+            logger.LogInformation(
+                "Admission {Decision:l} ({Reason:l}) for {Kind:l} {Namespace:l}/{Name:l} {Operation:l} uid {Uid:l} dryRun={DryRun}: {PatchOps} patch operations, {Objects} objects, {ElapsedMs} ms",
+                decision, reason, kind, ns, name.Length > 0 ? name : generateName + "*", operation, uid, dryRun, patchOps, objects, elapsedMs);
+#pragma warning restore CA1848, CA2254
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Refused an admission request with HTTP {StatusCode}: {Reason}")]
+    private partial void LogRefused(int statusCode, string reason);
+}

@@ -1,0 +1,213 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Text.RegularExpressions;
+
+namespace EgressTls.Webhook.Configuration;
+
+/// <summary>
+/// Reads the configuration file, applies the environment override (<c>POD_NAMESPACE</c>) and validates
+/// everything at once, so a broken ConfigMap fails the pod at start with every mistake listed instead
+/// of failing admissions later.
+/// </summary>
+internal static partial class ConfigLoader
+{
+    /// <summary>The serializer settings of the file: camelCase names, unknown fields refused, comments allowed.</summary>
+    public static JsonSerializerOptions SerializerOptions { get; } = CreateOptions();
+
+    /// <summary>Loads <paramref name="path"/> (or the defaults when <c>null</c>) and validates it.</summary>
+    /// <param name="path">The JSON file, or <c>null</c> for the defaults.</param>
+    /// <param name="environment">Reads environment variables.</param>
+    /// <param name="checkServerFiles">Whether the certificate files must exist (false for <c>render</c>).</param>
+    /// <exception cref="ConfigException">The file cannot be read, parsed or is invalid.</exception>
+    public static WebhookConfig Load(string? path, Func<string, string?> environment, bool checkServerFiles = true)
+    {
+        var config = path is null ? new WebhookConfig() : Read(path);
+        var podNamespace = environment("POD_NAMESPACE");
+        if (!string.IsNullOrWhiteSpace(podNamespace))
+        {
+            config = config with { Namespace = podNamespace.Trim() };
+        }
+
+        var errors = Validate(config, checkServerFiles);
+        if (errors.Count > 0)
+        {
+            throw new ConfigException($"invalid configuration{(path is null ? "" : $" in {path}")}:\n  " + string.Join("\n  ", errors));
+        }
+
+        return config;
+    }
+
+    private static WebhookConfig Read(string path)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new ConfigException($"cannot read configuration file {path}: {ex.Message}");
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize<WebhookConfig>(text, SerializerOptions)
+                ?? throw new ConfigException($"{path}: the configuration must be a JSON object, found null");
+        }
+        catch (JsonException ex)
+        {
+            // The serializer's Path is "$.ca.duration"; the message says what was wrong there.
+            var where = ex.Path is { Length: > 0 } p ? p : "$";
+            var line = ex.LineNumber is { } l ? $" (line {l + 1})" : "";
+            throw new ConfigException($"{path}: {where}{line}: {FirstSentence(ex.Message)}");
+        }
+    }
+
+    // System.Text.Json appends "Path: $.x | LineNumber: ..." to its own messages; we print those ourselves.
+    private static string FirstSentence(string message)
+    {
+        var cut = message.IndexOf(" Path: ", StringComparison.Ordinal);
+        return cut > 0 ? message[..cut] : message;
+    }
+
+    /// <summary>Every problem in <paramref name="config"/>, each naming its field. <paramref name="checkServerFiles"/>
+    /// is false for <c>render</c>, which never serves and so never reads the certificate files.</summary>
+    public static List<string> Validate(WebhookConfig config, bool checkServerFiles = true)
+    {
+        var errors = new List<string>();
+        void Check(bool ok, string field, string message)
+        {
+            if (!ok)
+            {
+                errors.Add($"{field}: {message}");
+            }
+        }
+
+        Check(IsDnsLabel(config.Namespace), "namespace", $"\"{config.Namespace}\" is not a namespace name (RFC 1123 label)");
+
+        var server = config.Server;
+        Check(server.Port is >= 0 and <= 65535, "server.port", $"{server.Port} is not a port (1-65535)");
+        Check(server.MetricsPort is >= 0 and <= 65535, "server.metricsPort", $"{server.MetricsPort} is not a port (1-65535)");
+        Check(server.Port == 0 || server.Port != server.MetricsPort, "server.metricsPort", "must differ from server.port");
+        Check(server.MaxRequestBodyBytes is >= 1024 and <= 64L * 1024 * 1024, "server.maxRequestBodyBytes",
+            $"{server.MaxRequestBodyBytes} is out of range; expected 1024 to 67108864 bytes");
+        var hasCert = server.CertFile.Length > 0;
+        var hasKey = server.KeyFile.Length > 0;
+        Check(hasCert == hasKey, hasCert ? "server.keyFile" : "server.certFile", "certFile and keyFile must be given together (or neither, for an ephemeral certificate)");
+        // With cert-manager the files are mounted before start; self-managed writes them later (not ready until then).
+        var filesRequired = checkServerFiles && config.ServingCertificate.Mode == "cert-manager";
+        Check(!filesRequired || !hasCert || File.Exists(server.CertFile), "server.certFile", $"{server.CertFile} does not exist (servingCertificate.mode cert-manager mounts it)");
+        Check(!filesRequired || !hasKey || File.Exists(server.KeyFile), "server.keyFile", $"{server.KeyFile} does not exist (servingCertificate.mode cert-manager mounts it)");
+
+        var cilium = config.Cilium;
+        Check(TryParseCiliumVersion(cilium.Version, out _), "cilium.version", $"\"{cilium.Version}\" is not a supported Cilium version; expected 1.14 to 1.18");
+        Check(cilium.SecretsMode is "auto" or "sds" or "inline", "cilium.secretsMode", $"\"{cilium.SecretsMode}\"; expected auto, sds or inline");
+        Check(IsDnsLabel(cilium.EnvoySecretsNamespace), "cilium.envoySecretsNamespace", $"\"{cilium.EnvoySecretsNamespace}\" is not a namespace name");
+        Check(IsDnsLabel(cilium.PolicySecretsNamespace), "cilium.policySecretsNamespace", $"\"{cilium.PolicySecretsNamespace}\" is not a namespace name");
+
+        var ca = config.Ca;
+        Check(ca.Source is "generate" or "import" or "cert-manager", "ca.source", $"\"{ca.Source}\"; expected generate, import or cert-manager");
+        Check(IsDnsSubdomain(ca.SecretName), "ca.secretName", $"\"{ca.SecretName}\" is not a Secret name");
+        Check(ca.Source != "import" || IsDnsSubdomain(ca.ImportSecretName), "ca.importSecretName", "required (a Secret name) when ca.source is import");
+        Check(ca.Source != "cert-manager" || ca.CertManager.IssuerName.Length > 0, "ca.certManager.issuerName", "required when ca.source is cert-manager");
+        Check(ca.CertManager.IssuerKind is "Issuer" or "ClusterIssuer", "ca.certManager.issuerKind", $"\"{ca.CertManager.IssuerKind}\"; expected Issuer or ClusterIssuer");
+        CheckKeyAlgorithm(ca.KeyAlgorithm, "ca.keyAlgorithm", Check);
+        CheckLifetime(ca.Duration, ca.RenewBefore, "ca", Check);
+        CheckKeyAlgorithm(config.Leaf.KeyAlgorithm, "leaf.keyAlgorithm", Check);
+        CheckLifetime(config.Leaf.Duration, config.Leaf.RenewBefore, "leaf", Check);
+        CheckLifetime(config.ServingCertificate.Duration, config.ServingCertificate.RenewBefore, "servingCertificate", Check);
+        Check(config.ServingCertificate.Mode is "self-managed" or "cert-manager", "servingCertificate.mode",
+            $"\"{config.ServingCertificate.Mode}\"; expected self-managed or cert-manager");
+        Check(IsDnsLabel(config.ServingCertificate.ServiceName), "servingCertificate.serviceName", $"\"{config.ServingCertificate.ServiceName}\" is not a Service name");
+
+        Check(config.PublicRoots.File.Length > 0, "publicRoots.file", "required");
+        Check(IsDnsSubdomain(config.TrustBundle.Name), "trustBundle.name", $"\"{config.TrustBundle.Name}\" is not a ConfigMap name");
+        Check(config.TrustBundle.MountPath.StartsWith('/') && !config.TrustBundle.MountPath.Contains(':', StringComparison.Ordinal),
+            "trustBundle.mountPath", $"\"{config.TrustBundle.MountPath}\" is not an absolute path");
+
+        for (var i = 0; i < config.InterceptGroups.Length; i++)
+        {
+            var group = config.InterceptGroups[i];
+            Check(group.Name.Length > 0, $"interceptGroups[{i}].name", "required");
+            Check(group.Hosts.Length > 0, $"interceptGroups[{i}].hosts", "at least one host is required");
+        }
+
+        // Kubernetes caps webhook timeouts at 30s; the budget must leave room for the answer itself.
+        Check(config.Admission.ApplyTimeout > TimeSpan.Zero && config.Admission.ApplyTimeout < TimeSpan.FromSeconds(30),
+            "admission.applyTimeout", $"{GoDuration.Format(config.Admission.ApplyTimeout)}; expected more than 0s and less than 30s");
+        Check(config.Reconciler.ResyncPeriod > TimeSpan.Zero, "reconciler.resyncPeriod", "must be positive");
+        var election = config.Reconciler.LeaderElection;
+        Check(election.RetryPeriod > TimeSpan.Zero && election.RetryPeriod < election.RenewDeadline && election.RenewDeadline < election.LeaseDuration,
+            "reconciler.leaderElection", "expected 0 < retryPeriod < renewDeadline < leaseDuration");
+        for (var i = 0; i < config.ExcludedNamespaces.Length; i++)
+        {
+            Check(IsDnsLabel(config.ExcludedNamespaces[i]), $"excludedNamespaces[{i}]", $"\"{config.ExcludedNamespaces[i]}\" is not a namespace name");
+        }
+
+        Check(Enum.TryParse<Serilog.Events.LogEventLevel>(config.LogLevel, ignoreCase: true, out _) && !int.TryParse(config.LogLevel, out _),
+            "logLevel", $"\"{config.LogLevel}\"; expected Verbose, Debug, Information, Warning, Error or Fatal");
+        return errors;
+    }
+
+    /// <summary>Parses a Cilium minor version (<c>1.17</c>, also <c>1.17.3</c> or <c>v1.17</c>) in the supported range.</summary>
+    public static bool TryParseCiliumVersion(string? text, out Version version)
+    {
+        version = new Version(0, 0);
+        if (text is null)
+        {
+            return false;
+        }
+
+        var match = CiliumVersionPattern().Match(text.Trim());
+        if (!match.Success)
+        {
+            return false;
+        }
+
+        version = new Version(
+            int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture),
+            int.Parse(match.Groups[2].Value, CultureInfo.InvariantCulture));
+        return version >= new Version(1, 14) && version <= new Version(1, 18);
+    }
+
+    private static void CheckKeyAlgorithm(string value, string field, Action<bool, string, string> check) =>
+        check(value is "ecdsa-p256" or "ecdsa-p384" or "rsa-2048" or "rsa-3072" or "rsa-4096", field,
+            $"\"{value}\"; expected ecdsa-p256, ecdsa-p384, rsa-2048, rsa-3072 or rsa-4096");
+
+    private static void CheckLifetime(TimeSpan duration, TimeSpan renewBefore, string section, Action<bool, string, string> check)
+    {
+        check(duration >= TimeSpan.FromHours(1), $"{section}.duration", $"{GoDuration.Format(duration)} is too short; expected at least 1h");
+        check(renewBefore > TimeSpan.Zero && renewBefore < duration, $"{section}.renewBefore",
+            $"{GoDuration.Format(renewBefore)}; expected more than 0s and less than {section}.duration");
+    }
+
+    private static bool IsDnsLabel(string? value) => value is { Length: > 0 and <= 63 } && DnsLabelPattern().IsMatch(value);
+
+    private static bool IsDnsSubdomain(string? value) => value is { Length: > 0 and <= 253 } && DnsSubdomainPattern().IsMatch(value);
+
+    private static JsonSerializerOptions CreateOptions()
+    {
+        var options = new JsonSerializerOptions
+        {
+            PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+            UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+            ReadCommentHandling = JsonCommentHandling.Skip,
+            AllowTrailingCommas = true,
+            RespectNullableAnnotations = true,
+            AllowDuplicateProperties = false,
+        };
+        options.Converters.Add(new GoDurationConverter());
+        options.MakeReadOnly(populateMissingResolver: true);
+        return options;
+    }
+
+    [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", RegexOptions.CultureInvariant)]
+    private static partial Regex DnsLabelPattern();
+
+    [GeneratedRegex(@"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", RegexOptions.CultureInvariant)]
+    private static partial Regex DnsSubdomainPattern();
+
+    [GeneratedRegex(@"^v?(\d+)\.(\d+)(\.\d+)?$", RegexOptions.CultureInvariant)]
+    private static partial Regex CiliumVersionPattern();
+}

@@ -1,0 +1,135 @@
+using System.Collections.Immutable;
+using EgressTls.Core.Rendering;
+using EgressTls.Webhook.Configuration;
+using EgressTls.Webhook.Tests.Support;
+
+namespace EgressTls.Webhook.Tests;
+
+public sealed class ConfigLoaderTests
+{
+    private const string DesignExample = """
+        {
+          "namespace": "egress-tls",
+          "server": {"port": 8443, "certFile": "", "keyFile": "", "metricsPort": 9090, "maxRequestBodyBytes": 3145728},
+          "cilium": {"version": "1.16", "secretsMode": "auto", "envoySecretsNamespace": "cilium-secrets",
+                     "policySecretsNamespace": "cilium-secrets", "clusterwideEnvoyConfig": true},
+          "ca": {"source": "generate", "secretName": "egress-tls-ca", "importSecretName": "", "keyAlgorithm": "ecdsa-p256",
+                 "duration": "87600h", "renewBefore": "8760h",
+                 "certManager": {"issuerKind": "ClusterIssuer", "issuerName": ""}},
+          "leaf": {"keyAlgorithm": "ecdsa-p256", "duration": "8760h", "renewBefore": "720h"},
+          "publicRoots": {"file": "/etc/ssl/certs/ca-certificates.crt"},
+          "trustBundle": {"name": "team-trust", "mountPath": "/etc/team/trust"},
+          "interceptGroups": [{"name": "github", "hosts": ["github.com", "*.github.com"], "namespaceSelector": {"matchLabels": {}}}],
+          "flux": {"enabled": true, "notificationControllerSelector": {"app": "notification-controller"}},
+          "admission": {"applyTimeout": "4s"},
+          "reconciler": {"enabled": true, "resyncPeriod": "10m",
+                         "leaderElection": {"enabled": true, "leaseName": "egress-tls-leader", "leaseDuration": "15s", "renewDeadline": "10s", "retryPeriod": "2s"}},
+          "servingCertificate": {"mode": "self-managed", "secretName": "egress-tls-serving-cert", "serviceName": "egress-tls",
+                                 "webhookConfigurationName": "egress-tls", "duration": "8760h", "renewBefore": "720h"},
+          "excludedNamespaces": ["kube-system", "kube-public", "kube-node-lease"],
+          "logLevel": "Information"
+        }
+        """;
+
+    [Fact]
+    public void The_documented_example_binds_and_maps_to_render_options()
+    {
+        using var dir = new TempDirectory();
+        File.WriteAllText(dir.File("config.json"), DesignExample);
+
+        var config = ConfigLoader.Load(dir.File("config.json"), _ => null);
+        var options = RenderOptionsFactory.Create(config);
+
+        config.Ca.Duration.Should().Be(TimeSpan.FromHours(87600));
+        config.Reconciler.LeaderElection.RetryPeriod.Should().Be(TimeSpan.FromSeconds(2));
+        config.InterceptGroups.Should().ContainSingle().Which.Hosts.Should().Equal("github.com", "*.github.com");
+        options.Cilium.Version.Should().Be(new Version(1, 16));
+        options.Cilium.SecretsMode.Should().Be(SecretsMode.Inline, "auto resolves to inline before Cilium 1.17");
+        options.Cilium.ClusterwideEnvoyConfig.Should().BeTrue();
+        options.TrustBundleName.Should().Be("team-trust");
+        options.TrustMountPath.Should().Be("/etc/team/trust");
+        options.WebhookNamespace.Should().Be("egress-tls");
+        options.InterceptGroups.Should().ContainSingle().Which.Should().BeEquivalentTo(
+            new InterceptGroup("github", ["github.com", "*.github.com"], ImmutableSortedDictionary<string, string>.Empty));
+    }
+
+    [Fact]
+    public void Without_a_file_the_defaults_apply_and_POD_NAMESPACE_overrides_the_namespace()
+    {
+        var config = ConfigLoader.Load(null, name => name == "POD_NAMESPACE" ? "platform-tls" : null);
+
+        config.Namespace.Should().Be("platform-tls");
+        config.Server.Port.Should().Be(8443);
+        config.Server.MaxRequestBodyBytes.Should().Be(3 * 1024 * 1024);
+        RenderOptionsFactory.Create(config).Cilium.SecretsMode.Should().Be(SecretsMode.Sds);
+    }
+
+    [Theory]
+    [InlineData("""{"ca": {"duration": "10y"}}""", "$.ca.duration", "unknown unit \"y\"")]
+    [InlineData("""{"admission": {"applyTimeout": 4}}""", "$.admission.applyTimeout", "expected a duration string")]
+    [InlineData("""{"server": {"prot": 1}}""", "$.server", "prot")]
+    [InlineData("""{"server": {"port": "8443"}}""", "$.server.port", "could not be converted")]
+    [InlineData("""{"cilium": """, "$.cilium", "line 1")]
+    public void Binding_errors_name_the_file_and_the_path(string json, string path, string detail)
+    {
+        using var dir = new TempDirectory();
+        var file = dir.File("bad.json");
+        File.WriteAllText(file, json);
+
+        var act = () => ConfigLoader.Load(file, _ => null);
+
+        act.Should().Throw<ConfigException>().Which.Message.Should().Contain(file).And.Contain(path).And.Contain(detail);
+    }
+
+    [Fact]
+    public void Validation_reports_every_mistake_at_once_with_its_field()
+    {
+        using var dir = new TempDirectory();
+        var file = dir.File("invalid.json");
+        File.WriteAllText(file, """
+            {"namespace": "Egress_TLS", "server": {"port": 70000, "certFile": "/nonexistent/tls.crt"},
+             "cilium": {"version": "1.12", "secretsMode": "file"}, "leaf": {"duration": "24h", "renewBefore": "48h"},
+             "admission": {"applyTimeout": "45s"}, "logLevel": "Chatty", "servingCertificate": {"mode": "cert-manager"}}
+            """);
+
+        var message = ((Func<object>)(() => ConfigLoader.Load(file, _ => null))).Should().Throw<ConfigException>().Which.Message;
+
+        message.Should().Contain("namespace: \"Egress_TLS\"")
+            .And.Contain("server.port: 70000")
+            .And.Contain("server.keyFile: certFile and keyFile must be given together")
+            .And.Contain("server.certFile: /nonexistent/tls.crt does not exist")
+            .And.Contain("cilium.version: \"1.12\"")
+            .And.Contain("cilium.secretsMode: \"file\"")
+            .And.Contain("leaf.renewBefore")
+            .And.Contain("admission.applyTimeout: 45s")
+            .And.Contain("logLevel: \"Chatty\"");
+    }
+
+    [Fact]
+    public async Task Serve_with_an_invalid_configuration_exits_2_with_the_reason()
+    {
+        using var dir = new TempDirectory();
+        File.WriteAllText(dir.File("c.json"), """{"cilium": {"version": "2.0"}}""");
+        var stderr = new StringWriter();
+
+        var code = await Cli.RunAsync(["serve", "--config", dir.File("c.json")], TextReader.Null, new StringWriter(), stderr, _ => null);
+
+        code.Should().Be(2);
+        stderr.ToString().Should().Contain("cilium.version");
+    }
+
+    [Fact]
+    public async Task Serve_with_unloadable_certificate_files_exits_2()
+    {
+        using var dir = new TempDirectory();
+        File.WriteAllText(dir.File("tls.crt"), "not a certificate");
+        File.WriteAllText(dir.File("tls.key"), "not a key");
+        File.WriteAllText(dir.File("c.json"), $$$"""{"server": {"port": 0, "metricsPort": 0, "certFile": "{{{dir.File("tls.crt")}}}", "keyFile": "{{{dir.File("tls.key")}}}"}}""");
+        var stderr = new StringWriter();
+
+        var code = await Cli.RunAsync(["serve", "--config", dir.File("c.json"), "--standalone"], TextReader.Null, new StringWriter(), stderr, _ => null);
+
+        code.Should().Be(2);
+        stderr.ToString().Should().Contain("cannot load a certificate and key");
+    }
+}

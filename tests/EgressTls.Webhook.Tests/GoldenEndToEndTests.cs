@@ -1,0 +1,168 @@
+using System.Collections.Immutable;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using EgressTls.Core.Rendering;
+using EgressTls.Core.Serialization;
+using EgressTls.Webhook.Admission;
+using EgressTls.Webhook.Configuration;
+using EgressTls.Webhook.Rendering;
+using EgressTls.Webhook.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace EgressTls.Webhook.Tests;
+
+/// <summary>
+/// Every golden case of the core (tests/EgressTls.Core.Tests/testdata/pods) through the three paths:
+/// the core called directly, the HTTP endpoint (cluster mode, the case's namespace and Secrets served by a
+/// stand-in reader) and the <c>render</c> command. Each path must give the core's patch, byte for byte.
+/// </summary>
+public sealed class GoldenEndToEndTests
+{
+    private static string CasesDirectory => Path.Combine(Tools.RepositoryRoot, "tests", "EgressTls.Core.Tests", "testdata", "pods");
+
+    public static TheoryData<string> Cases() =>
+        [.. Directory.GetFiles(CasesDirectory, "*.yaml").Where(f => !f.EndsWith(".golden.yaml", StringComparison.Ordinal))
+            .Select(f => Path.GetFileNameWithoutExtension(f)).Order(StringComparer.Ordinal)];
+
+    [Fact]
+    public void There_are_golden_cases_to_run() => Cases().Should().HaveCountGreaterThanOrEqualTo(25);
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public async Task The_webhook_answers_with_the_core_patch(string name)
+    {
+        var c = Load(name);
+        var options = RenderOptionsFactory.Create(c.Config);
+        var expected = Renderer.Render(new RenderInput(c.Object, c.Operation, c.Namespace, c.Secrets,
+            c.Operation == AdmissionOperation.Update ? c.Object : null, SecretsComplete: true), options);
+        var cluster = new FakeCluster { Namespace = (_, _) => Task.FromResult(c.Namespace), Secrets = c.Secrets };
+        await using var server = await WebhookServer.StartAsync(c.Config, standalone: false, services: s =>
+        {
+            s.Replace(ServiceDescriptor.Singleton<Kubernetes.IAdmissionContextReader>(cluster));
+            s.Replace(ServiceDescriptor.Singleton<Kubernetes.IDesiredStateApplier>(cluster));
+        });
+        var op = c.Operation.ToString().ToUpperInvariant();
+        var review = Reviews.Request("uid-" + name, "", "v1", "Pod", "pods", op, c.Namespace.Name,
+            (string?)c.Object["metadata"]?["name"] ?? "", (JsonObject)c.Object.DeepClone(), op == "UPDATE" ? (JsonObject)c.Object.DeepClone() : null, c.DryRun);
+
+        var response = await ClusterModeTests.PostAsync(server, review);
+
+        switch (expected)
+        {
+            case Mutated mutated:
+                response["allowed"]!.GetValue<bool>().Should().BeTrue(name);
+                if (mutated.Patch.IsEmpty)
+                {
+                    response.ContainsKey("patch").Should().BeFalse(name);
+                }
+                else
+                {
+                    Encoding.UTF8.GetString(Convert.FromBase64String(response["patch"]!.GetValue<string>()))
+                        .Should().Be(AdmissionResponseWriter.PatchJson(mutated.Patch), name);
+                }
+
+                (cluster.Applied.Count == 1).Should().Be(!c.DryRun && !mutated.Objects.IsEmpty, $"{name}: applied unless dry-run");
+                break;
+            case Rejected rejected:
+                response["allowed"]!.GetValue<bool>().Should().BeFalse(name);
+                response["status"]!["code"]!.GetValue<int>().Should().Be(403);
+                response["status"]!["message"]!.GetValue<string>().Should().Be(string.Join("; ", rejected.Errors.Select(e => e.ToString())));
+                break;
+            case Skipped:
+                response["allowed"]!.GetValue<bool>().Should().BeTrue(name);
+                response.ContainsKey("patch").Should().BeFalse(name);
+                break;
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public async Task Render_prints_the_object_the_core_patch_makes(string name)
+    {
+        var c = Load(name);
+        if (c.Operation != AdmissionOperation.Create)
+        {
+            // render previews creation only; UPDATE cases are covered by the webhook path above.
+            c.Operation.Should().Be(AdmissionOperation.Update);
+            return;
+        }
+
+        var options = RenderOptionsFactory.Create(c.Config);
+        var expected = Renderer.Render(new RenderInput(c.Object, c.Operation, c.Namespace, c.Secrets, SecretsComplete: false), options);
+        using var dir = new TempDirectory();
+        File.WriteAllText(dir.File("config.json"), JsonSerializer.Serialize(c.Config, ConfigLoader.SerializerOptions));
+        File.WriteAllText(dir.File("input.yaml"), Yaml.WriteStream(c.Documents));
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+
+        var code = await Cli.RunAsync(["render", "-f", dir.File("input.yaml"), "--config", dir.File("config.json")],
+            TextReader.Null, stdout, stderr, _ => null);
+
+        code.Should().Be(expected is Rejected ? 1 : 0, $"{name}: {stderr}");
+        var printed = Yaml.ParseStream(stdout.ToString()).Cast<JsonObject>()
+            .Single(d => (string?)d["kind"] == (string?)c.Object["kind"] && (string?)d["metadata"]?["name"] == (string?)c.Object["metadata"]?["name"]);
+        var want = expected is Mutated m ? JsonPatch.Apply(c.Object, m.Patch) : c.Object;
+        JsonNode.DeepEquals(printed, want).Should().BeTrue($"{name}:\nprinted {printed.ToJsonString()}\nwant    {want!.ToJsonString()}");
+    }
+
+    private sealed record Case(
+        JsonObject Object, AdmissionOperation Operation, NamespaceInfo Namespace, ImmutableDictionary<string, SecretSummary> Secrets,
+        bool DryRun, WebhookConfig Config, List<JsonNode?> Documents);
+
+    private static Case Load(string name)
+    {
+        var documents = Yaml.ParseStream(File.ReadAllText(Path.Combine(CasesDirectory, name + ".yaml"))).Cast<JsonObject>().ToList();
+        var context = documents.FirstOrDefault(d => (string?)d["kind"] == "RenderCase") ?? new JsonObject();
+        var nsDoc = documents.FirstOrDefault(d => (string?)d["kind"] == "Namespace");
+        var obj = documents.Last(d => (string?)d["kind"] is not ("RenderCase" or "Namespace" or "Secret"));
+        var nsName = (string?)nsDoc?["metadata"]?["name"] ?? (string?)obj["metadata"]?["namespace"] ?? "default";
+        var ns = new NamespaceInfo(nsName, Map(nsDoc?["metadata"]?["labels"]), Map(nsDoc?["metadata"]?["annotations"]));
+        var secrets = documents.Where(d => (string?)d["kind"] == "Secret").ToImmutableDictionary(
+            s => (string)s["metadata"]!["name"]!,
+            s => new SecretSummary((string)s["metadata"]!["name"]!, (string?)s["type"] ?? "Opaque",
+                ImmutableSortedSet.CreateRange(StringComparer.Ordinal, new[] { s["data"], s["stringData"] }.OfType<JsonObject>().SelectMany(d => d.Select(kv => kv.Key)))));
+        var config = new WebhookConfig();
+        if (context["options"] is JsonObject overrides)
+        {
+            if (overrides["ciliumVersion"] is JsonValue version)
+            {
+                config = config with { Cilium = config.Cilium with { Version = (string)version! } };
+            }
+
+            if (overrides["excludedNamespaces"] is JsonArray excluded)
+            {
+                config = config with { ExcludedNamespaces = [.. excluded.Select(e => (string)e!)] };
+            }
+
+            if (overrides["trustMountPath"] is JsonValue mount)
+            {
+                config = config with { TrustBundle = config.TrustBundle with { MountPath = (string)mount! } };
+            }
+
+            if (overrides["interceptGroups"] is JsonArray groups)
+            {
+                config = config with
+                {
+                    InterceptGroups = [.. groups.OfType<JsonObject>().Select(g => new InterceptGroupConfig
+                    {
+                        Name = (string)g["name"]!,
+                        Hosts = [.. (g["hosts"] as JsonArray ?? []).Select(h => (string)h!)],
+                        NamespaceSelector = new LabelSelectorConfig { MatchLabels = Map(g["namespaceSelector"]?["matchLabels"]) },
+                    })],
+                };
+            }
+        }
+
+        return new Case(obj, Enum.Parse<AdmissionOperation>((string?)context["operation"] ?? "CREATE", ignoreCase: true), ns, secrets,
+            context["dryRun"] is JsonValue dry && dry.GetValue<bool>(), config,
+            [.. documents.Where(d => (string?)d["kind"] != "RenderCase").Select(d => d.DeepClone())]);
+    }
+
+    private static ImmutableSortedDictionary<string, string> Map(JsonNode? node) =>
+        node is JsonObject obj
+            ? ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal, obj.Select(kv => KeyValuePair.Create(kv.Key,
+                kv.Value is JsonValue v && v.GetValueKind() == JsonValueKind.String ? (string)v! : kv.Value?.ToJsonString() ?? "")))
+            : ImmutableSortedDictionary<string, string>.Empty;
+}
