@@ -15,8 +15,9 @@ namespace EgressTls.LoadBench.Load;
 /// </summary>
 public sealed class LoadDriver : IDisposable
 {
-    /// <summary>Open-loop cells give up when this many requests are outstanding: the target cannot keep up.</summary>
-    public const int MaxOutstanding = 20_000;
+    /// <summary>Open-loop cells give up when this much backlog (in seconds of the offered rate, at least 100
+    /// requests) is outstanding: the target cannot keep up, and more would only end in client timeouts.</summary>
+    public const double MaxBacklogSeconds = 2;
 
     private const int MaxProblemsKept = 5;
     private const int PatchDecodeSample = 64; // decode and check every 64th patch in full
@@ -90,6 +91,7 @@ public sealed class LoadDriver : IDisposable
         var interval = (double)Stopwatch.Frequency / rate;
         var count = Math.Min(maxRequests, (long)(duration.TotalSeconds * rate));
         var outstanding = 0;
+        var maxOutstanding = Math.Max(100, (int)(rate * MaxBacklogSeconds));
         var overloaded = false;
         var pending = new ConcurrentBag<Task>();
         var started = Stopwatch.GetTimestamp() + (Stopwatch.Frequency / 100); // 10 ms to settle
@@ -101,7 +103,7 @@ public sealed class LoadDriver : IDisposable
             {
                 var intended = started + (long)(i * interval);
                 PreciseSleep.Until(intended);
-                if (Volatile.Read(ref outstanding) >= MaxOutstanding)
+                if (Volatile.Read(ref outstanding) >= maxOutstanding)
                 {
                     overloaded = true;
                     break;
