@@ -24,7 +24,7 @@ public static class ReviewBodies
         WorkloadBody.Create("typical", Review(TypicalPod(), "Pod", "pods", ""), PatchExpectation.Patch),
         WorkloadBody.Create("large", Review(LargePod(), "Pod", "pods", ""), PatchExpectation.Patch),
         WorkloadBody.Create("unannotated", Review(UnannotatedPod(), "Pod", "pods", ""), PatchExpectation.NoPatch),
-        WorkloadBody.Create("provider", Review(Provider(), "Provider", "providers", "notification.toolkit.fluxcd.io", "v1beta3"), PatchExpectation.Any),
+        WorkloadBody.Create("provider", Review(Provider(), "Provider", "providers", "notification.toolkit.fluxcd.io", "v1beta3"), PatchExpectation.Patch),
     ];
 
     /// <summary>
