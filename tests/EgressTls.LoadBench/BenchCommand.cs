@@ -76,6 +76,12 @@ public static class BenchCommand
                         {
                             problems.Add($"{driver.Target.Name} {body.Name} {cell.Mode}: {cell.Failed} wrong answers");
                         }
+
+                        // Under overload a measurement may see timeouts (reported in the table); CI may not.
+                        if (cell.TimedOut > 0 && options.Smoke)
+                        {
+                            problems.Add($"{driver.Target.Name} {body.Name} {cell.Mode}: {cell.TimedOut} requests not answered within 10 s");
+                        }
                     }
                 }
             }

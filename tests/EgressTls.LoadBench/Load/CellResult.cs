@@ -1,12 +1,15 @@
 namespace EgressTls.LoadBench.Load;
 
-/// <summary>One measured cell: a target, a body, a mode (saturation or fixed rate).</summary>
+/// <summary>One measured cell: a target, a body, a mode (saturation or fixed rate). <see cref="Failed"/>
+/// counts wrong answers and connection errors; <see cref="TimedOut"/> requests not answered within the
+/// API server's 10 s (their wait is in <see cref="Latency"/>).</summary>
 public sealed record CellResult(
     string Target,
     string Body,
     string Mode,
     long Ok,
     long Failed,
+    long TimedOut,
     TimeSpan Elapsed,
     LatencyRecorder Latency,
     LatencyRecorder? DispatchLag,
@@ -19,5 +22,5 @@ public sealed record CellResult(
     public double Throughput => Elapsed.TotalSeconds > 0 ? Ok / Elapsed.TotalSeconds : 0;
 
     /// <summary>Server CPU time per answered request, in microseconds (NaN when unknown).</summary>
-    public double ServerCpuPerRequest => Ok > 0 && ServerCpu > TimeSpan.Zero ? ServerCpu.TotalMicroseconds / (Ok + Failed) : double.NaN;
+    public double ServerCpuPerRequest => Ok > 0 && ServerCpu > TimeSpan.Zero ? ServerCpu.TotalMicroseconds / (Ok + Failed + TimedOut) : double.NaN;
 }

@@ -167,7 +167,15 @@ public sealed class LoadDriver : IDisposable
                 return;
             }
         }
-        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or IOException)
+        catch (TaskCanceledException)
+        {
+            // No answer within the API server's timeout: what the API server would see is the wait, so the
+            // wait is recorded, and the request is counted apart from wrong answers.
+            cell.Latency.Record(Stopwatch.GetElapsedTime(measuredFrom));
+            Interlocked.Increment(ref cell.TimedOut);
+            return;
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException)
         {
             problem = $"{ex.GetType().Name}: {ex.Message}";
         }
@@ -185,9 +193,10 @@ public sealed class LoadDriver : IDisposable
         public readonly ConcurrentBag<string> Problems = [];
         public long Ok;
         public long Failed;
+        public long TimedOut;
 
         public CellResult Result(string target, string body, string mode, TimeSpan elapsed, LatencyRecorder? lag, TimeSpan cpu, bool overloaded) =>
-            new(target, body, mode, Interlocked.Read(ref Ok), Interlocked.Read(ref Failed), elapsed, Latency, lag, cpu, overloaded,
+            new(target, body, mode, Interlocked.Read(ref Ok), Interlocked.Read(ref Failed), Interlocked.Read(ref TimedOut), elapsed, Latency, lag, cpu, overloaded,
                 [.. Problems], ProcessStats.Load());
     }
 }

@@ -11,16 +11,17 @@ public static class TableWriter
     /// <summary>One row per cell.</summary>
     public static void WriteCells(TextWriter output, IReadOnlyList<CellResult> cells, IReadOnlyDictionary<string, int> bodySizes)
     {
-        output.WriteLine($"{"target",-6} {"body",-12} {"bytes",6} {"mode",-14} {"ok",8} {"err",4} {"req/s",8} {"p50 ms",7} {"p99 ms",7} {"p99.9 ms",8} {"max ms",7} {"srv us/req",10} {"lag p99",8}  load");
+        output.WriteLine($"{"target",-6} {"body",-12} {"bytes",6} {"mode",-14} {"ok",8} {"err",4} {"t/o",5} {"req/s",8} {"p50 ms",7} {"p99 ms",7} {"p99.9 ms",8} {"max ms",7} {"srv us/req",10} {"lag p99",8}  load");
         foreach (var c in cells)
         {
             var lag = c.DispatchLag is { } l ? Ms(l.ValueAtPercentile(99)) : "";
             var mode = c.Overloaded ? c.Mode + "!" : c.Mode;
             output.WriteLine(string.Create(Invariant,
-                $"{c.Target,-6} {c.Body,-12} {bodySizes.GetValueOrDefault(c.Body),6} {mode,-14} {c.Ok,8} {c.Failed,4} {c.Throughput,8:0} {Ms(c.Latency.ValueAtPercentile(50)),7} {Ms(c.Latency.ValueAtPercentile(99)),7} {Ms(c.Latency.ValueAtPercentile(99.9)),8} {Ms(c.Latency.MaxValue),7} {Cpu(c.ServerCpuPerRequest),10} {lag,8}  {c.Load}"));
+                $"{c.Target,-6} {c.Body,-12} {bodySizes.GetValueOrDefault(c.Body),6} {mode,-14} {c.Ok,8} {c.Failed,4} {c.TimedOut,5} {c.Throughput,8:0} {Ms(c.Latency.ValueAtPercentile(50)),7} {Ms(c.Latency.ValueAtPercentile(99)),7} {Ms(c.Latency.ValueAtPercentile(99.9)),8} {Ms(c.Latency.MaxValue),7} {Cpu(c.ServerCpuPerRequest),10} {lag,8}  {c.Load}"));
         }
 
-        output.WriteLine("mode: sat N = closed loop over N connections; rate R = open loop at R req/s, latency from the intended send time; '!' = gave up overloaded.");
+        output.WriteLine("mode: sat N = closed loop over N connections; rate R = open loop at R req/s, latency from the intended send time; '!' = gave up overloaded"
+            + " (more than 2 s of backlog); err = wrong answers; t/o = no answer within 10 s.");
         output.WriteLine("srv us/req = CPU time of the target process per request (user+system); lag p99 = how late the client sent (client-side error bound).");
     }
 
