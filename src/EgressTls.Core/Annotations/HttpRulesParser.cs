@@ -1,7 +1,7 @@
+using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
 using EgressTls.Core.Model;
 using EgressTls.Core.Serialization;
 
@@ -10,14 +10,42 @@ namespace EgressTls.Core.Annotations;
 /// <summary>Parses <c>egress-tls.io/intercept-http-rules</c> into Cilium HTTP rules.</summary>
 public static class HttpRulesParser
 {
+    private const int RememberedCapacity = 1024;
+    private const int RememberedMaxLength = 4096;
+
     private static readonly ImmutableArray<string> KnownFields = ["headers", "host", "method", "path"];
+
+    private static readonly ConcurrentDictionary<string, (ImmutableArray<HttpRule>, ImmutableArray<string>)> Remembered = new(StringComparer.Ordinal);
 
     /// <summary>
     /// Parses a JSON (or YAML flow) list of rule objects. Returns the rules in the user's order, or
     /// problems: not a list, an empty list, unknown fields, non-string values, or regular expressions
     /// that would not compile.
     /// </summary>
+    /// <remarks>
+    /// Results are remembered per value (bounded): parsing goes through YAML and builds a regex per
+    /// field, which cost more than the rest of an admission, while a cluster has few distinct rule sets
+    /// and every pod of a profile repeats one. The result depends on the value alone and is immutable,
+    /// so sharing it keeps Render pure and deterministic.
+    /// </remarks>
     public static (ImmutableArray<HttpRule> Rules, ImmutableArray<string> Problems) Parse(string value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        if (Remembered.TryGetValue(value, out var known))
+        {
+            return known;
+        }
+
+        var result = ParseUncached(value);
+        if (Remembered.Count < RememberedCapacity && value.Length <= RememberedMaxLength)
+        {
+            Remembered.TryAdd(value, result);
+        }
+
+        return result;
+    }
+
+    private static (ImmutableArray<HttpRule> Rules, ImmutableArray<string> Problems) ParseUncached(string value)
     {
         var form = AnnotationRegistry.InterceptHttpRules.Form;
         JsonNode? node;
@@ -102,14 +130,7 @@ public static class HttpRulesParser
         }
 
         var pattern = (string)value!;
-        try
-        {
-            // Cilium hands these to Envoy as RE2 safe_regex matchers. .NET's non-backtracking engine
-            // refuses the same constructs RE2 lacks (backreferences, lookaround, atomic groups), so a
-            // pattern that compiles here is one Envoy accepts, and a typo fails at admission, not in the agent.
-            _ = new Regex(pattern, RegexOptions.NonBacktracking | RegexOptions.CultureInvariant);
-        }
-        catch (Exception e) when (e is ArgumentException or NotSupportedException)
+        if (!RegexCheck.IsRe2Compatible(pattern))
         {
             problems.Add($"rule {index} field \"{field}\" {ValueQuote.Quote(pattern)} is not a regular expression Envoy (RE2) accepts");
         }

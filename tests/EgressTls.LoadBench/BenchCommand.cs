@@ -1,0 +1,180 @@
+using System.Diagnostics;
+using System.Globalization;
+using EgressTls.LoadBench.Load;
+using EgressTls.LoadBench.Report;
+using EgressTls.LoadBench.Targets;
+using EgressTls.LoadBench.Workload;
+
+namespace EgressTls.LoadBench;
+
+/// <summary>
+/// The load benchmark: starts the targets, warms them, then measures every body at saturation and at
+/// the offered rate, floor and serve back to back for each cell (so a change in machine load hits both
+/// sides of a ratio alike), prints the tables and exits 1 when any answer was wrong.
+/// </summary>
+public static class BenchCommand
+{
+    public static async Task<int> RunAsync(BenchOptions options, TextWriter output)
+    {
+        if (options.Smoke)
+        {
+            // A few hundred requests, bounded by count: CI proves the benchmark and the answers, not speed.
+            options = options with { Duration = TimeSpan.FromSeconds(10), Warmup = TimeSpan.FromSeconds(10), MaxRequests = 40, Rate = 200, Soak = 0 };
+        }
+
+        var bodies = ReviewBodies.All().Where(b => options.Bodies.Contains(b.Name)).ToList();
+        var directory = Directory.CreateTempSubdirectory("egress-tls-loadbench-");
+        var targets = new List<(LoadDriver Driver, Func<WorkloadBody, PatchExpectation> Expect)>();
+        var problems = new List<string>();
+        var cells = new List<CellResult>();
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            var certificate = BenchCertificate.Create(directory.FullName, DateTimeOffset.UtcNow);
+            output.WriteLine($"egress-tls load benchmark: {ProcessStats.Load()}, {Environment.ProcessorCount} CPUs, .NET {Environment.Version}, "
+                + $"HTTP/{(options.Http2 ? "2" : "1.1")}, {options.Connections} connections, rate {options.Rate}/s, cell {options.Duration.TotalSeconds:0.#} s"
+                + $" (max {options.MaxRequests} requests){(options.Smoke ? ", smoke" : "")}");
+            output.WriteLine("bodies: " + string.Join(", ", bodies.Select(b => $"{b.Name} {b.Length} B")));
+
+            if (options.RunsFloor)
+            {
+                var floor = await TargetLauncher.StartFloorAsync(certificate, options.FloorInProcess).ConfigureAwait(false);
+                targets.Add((new LoadDriver(floor, certificate, options.Connections, options.Http2), _ => PatchExpectation.NoPatch));
+            }
+
+            if (options.RunsServe)
+            {
+                var servePath = options.ServePath ?? TargetLauncher.DefaultServePath();
+                var serve = await TargetLauncher.StartServeAsync(servePath, certificate, directory.FullName, options.ServeLogLevel).ConfigureAwait(false);
+                targets.Add((new LoadDriver(serve, certificate, options.Connections, options.Http2), b => b.Expectation));
+                output.WriteLine($"serve: {servePath} (pid {serve.ProcessId}, logLevel {options.ServeLogLevel})");
+            }
+
+            foreach (var (driver, expect) in targets)
+            {
+                // Warm-up spread over the bodies: connections open, TLS sessions, tiered JIT reaching tier 1.
+                var perBody = options.Warmup / Math.Max(1, bodies.Count);
+                foreach (var body in bodies)
+                {
+                    var warm = await driver.WarmAsync(body, expect(body), options.Connections, perBody, options.Smoke ? 10 : long.MaxValue).ConfigureAwait(false);
+                    problems.AddRange(warm.Problems.Select(p => $"{driver.Target.Name} warm-up: {p}"));
+                }
+            }
+
+            foreach (var body in bodies)
+            {
+                foreach (var saturation in new[] { true, false })
+                {
+                    foreach (var (driver, expect) in targets)
+                    {
+                        var cell = saturation
+                            ? await driver.SaturateAsync(body, expect(body), options.Connections, options.Duration, options.MaxRequests, $"sat {options.Connections}").ConfigureAwait(false)
+                            : await driver.OfferAsync(body, expect(body), options.Rate, options.Duration, options.MaxRequests, $"rate {options.Rate}").ConfigureAwait(false);
+                        cells.Add(cell);
+                        problems.AddRange(cell.Problems.Select(p => $"{driver.Target.Name} {cell.Mode}: {p}"));
+                        if (cell.Failed > 0)
+                        {
+                            problems.Add($"{driver.Target.Name} {body.Name} {cell.Mode}: {cell.Failed} wrong answers");
+                        }
+
+                        // Under overload a measurement may see timeouts (reported in the table); CI may not.
+                        if (cell.TimedOut > 0 && options.Smoke)
+                        {
+                            problems.Add($"{driver.Target.Name} {body.Name} {cell.Mode}: {cell.TimedOut} requests not answered within 10 s");
+                        }
+                    }
+                }
+            }
+
+            output.WriteLine();
+            TableWriter.WriteCells(output, cells, bodies.ToDictionary(b => b.Name, b => b.Length));
+            TableWriter.WriteRatios(output, cells);
+
+            if (options.Soak > 0)
+            {
+                await SoakAsync(options, bodies, targets, output, problems).ConfigureAwait(false);
+            }
+
+            foreach (var (driver, _) in targets)
+            {
+                if (driver.Target.ProcessId is { } pid)
+                {
+                    output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"{driver.Target.Name}: working set {ProcessStats.ResidentBytes(pid) / 1048576.0:0.0} MiB at the end"));
+                }
+            }
+        }
+        catch (InvalidOperationException ex)
+        {
+            problems.Add(ex.Message);
+        }
+        finally
+        {
+            foreach (var (driver, _) in targets)
+            {
+                if (problems.Count > 0 && driver.Target.Describe() is { Length: > 0 } log)
+                {
+                    output.WriteLine($"--- end of the {driver.Target.Name} log:\n{log}");
+                }
+
+                driver.Dispose();
+                await driver.Target.DisposeAsync().ConfigureAwait(false);
+            }
+
+            directory.Delete(recursive: true);
+        }
+
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"done in {clock.Elapsed.TotalSeconds:0.0} s, {ProcessStats.Load()}"));
+        if (problems.Count > 0)
+        {
+            output.WriteLine($"FAILED: {problems.Count} problems");
+            foreach (var problem in problems.Take(30))
+            {
+                output.WriteLine("  " + problem);
+            }
+
+            return 1;
+        }
+
+        output.WriteLine("every answer was correct");
+        return 0;
+    }
+
+    // Working set after N admissions, round after round: must stay under the target and stop growing.
+    private static async Task SoakAsync(
+        BenchOptions options, List<WorkloadBody> bodies, List<(LoadDriver Driver, Func<WorkloadBody, PatchExpectation> Expect)> targets,
+        TextWriter output, List<string> problems)
+    {
+        output.WriteLine();
+        output.WriteLine($"soak: {options.SoakRounds} rounds of {options.Soak} admissions over the bodies in turn, {options.Connections} connections");
+        output.WriteLine($"{"target",-6} {"round",5} {"admissions",11} {"req/s",8} {"working set MiB",16}  load");
+        // The soak is about serve; the floor only when it is driven alone (a reference for the runtime's own size).
+        var soaked = targets.Any(t => t.Driver.Target.Name == "serve") ? targets.Where(t => t.Driver.Target.Name == "serve").ToList() : targets;
+        foreach (var (driver, expect) in soaked)
+        {
+            if (driver.Target.ProcessId is not { } pid)
+            {
+                continue;
+            }
+
+            long total = 0;
+            for (var round = 1; round <= options.SoakRounds; round++)
+            {
+                long ok = 0;
+                var elapsed = TimeSpan.Zero;
+                foreach (var body in bodies)
+                {
+                    var cell = await driver.SaturateAsync(body, expect(body), options.Connections, TimeSpan.FromHours(1), options.Soak / bodies.Count, "soak")
+                        .ConfigureAwait(false);
+                    ok += cell.Ok;
+                    elapsed += cell.Elapsed;
+                    problems.AddRange(cell.Problems.Select(p => $"{driver.Target.Name} soak: {p}"));
+                }
+
+                total += ok;
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{driver.Target.Name,-6} {round,5} {total,11} {ok / elapsed.TotalSeconds,8:0} {ProcessStats.ResidentBytes(pid) / 1048576.0,16:0.0}  {ProcessStats.Load()}"));
+            }
+        }
+    }
+}
