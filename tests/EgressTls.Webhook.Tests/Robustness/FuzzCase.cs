@@ -29,8 +29,9 @@ internal sealed record FuzzCase(int Seed, JsonObject Pod, NamespaceInfo Namespac
         ["intercpt"] = ["x"],
     };
 
-    private static readonly string Hostile =
-        "aZ09.-_*:;,/[]{}\"'\\ \t\n\r\0\u0001\u007f\u00e9\u200b\u202e\ufeff\u2028$#&!|>%@`~=?" + "\U0001F600";
+    // Whole characters only: an unpaired surrogate never reaches the core (/mutate answers 400, see UnpairedSurrogateTests).
+    private static readonly string[] Hostile =
+        [.. "aZ09.-_*:;,/[]{}\"'\\ \t\n\r\0\u0001\u007f\u00e9\u200b\u202e\ufeff\u2028$#&!|>%@`~=?".Select(c => c.ToString()), "\U0001F600"];
 
     public static FuzzCase Create(int seed)
     {
@@ -121,8 +122,8 @@ internal sealed record FuzzCase(int Seed, JsonObject Pod, NamespaceInfo Namespac
                 var length = random.Next(Math.Max(1, text.Length - at + 1));
                 text.Insert(at, value.Substring(Math.Min(at, value.Length), Math.Min(length, value.Length - Math.Min(at, value.Length))));
                 break;
-            case 3 when text.Length > 0:
-                text[Math.Min(at, text.Length - 1)] = Hostile[random.Next(Hostile.Length)];
+            case 3 when text.Length > 0 && !char.IsSurrogate(text[Math.Min(at, text.Length - 1)]):
+                text.Remove(Math.Min(at, text.Length - 1), 1).Insert(Math.Min(at, text.Length - 1), Hostile[random.Next(Hostile.Length)]);
                 break;
             case 4:
                 text.Length = Math.Min(text.Length, at);
@@ -130,6 +131,19 @@ internal sealed record FuzzCase(int Seed, JsonObject Pod, NamespaceInfo Namespac
             default:
                 text.Insert(at, random.Next(3) switch { 0 => ", ", 1 => "; ", _ => "\n" } + value);
                 break;
+        }
+
+        // A mutation may split a surrogate pair; kube-apiserver (Go) would have turned it into U+FFFD, so do the same.
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                i++;
+            }
+            else if (char.IsSurrogate(text[i]))
+            {
+                text[i] = '\uFFFD';
+            }
         }
 
         return text.ToString();
