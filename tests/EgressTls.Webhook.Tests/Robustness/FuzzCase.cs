@@ -123,7 +123,8 @@ internal sealed record FuzzCase(int Seed, JsonObject Pod, NamespaceInfo Namespac
                 text.Insert(at, value.Substring(Math.Min(at, value.Length), Math.Min(length, value.Length - Math.Min(at, value.Length))));
                 break;
             case 3 when text.Length > 0 && !char.IsSurrogate(text[Math.Min(at, text.Length - 1)]):
-                text.Remove(Math.Min(at, text.Length - 1), 1).Insert(Math.Min(at, text.Length - 1), Hostile[random.Next(Hostile.Length)]);
+                var index = Math.Min(at, text.Length - 1);
+                text.Remove(index, 1).Insert(index, Hostile[random.Next(Hostile.Length)]);
                 break;
             case 4:
                 text.Length = Math.Min(text.Length, at);
