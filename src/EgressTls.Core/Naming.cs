@@ -26,6 +26,11 @@ public static class Naming
     /// cluster-scoped): the workload namespace they were generated for.</summary>
     public const string SourceNamespaceLabel = Prefix + "source-namespace";
 
+    /// <summary>Label on the objects generated for a Flux Provider (policy, Envoy config): the Provider's name
+    /// (<see cref="LabelValue"/>). The reconciler deletes such objects whose Provider no longer exists or no
+    /// longer asks for them.</summary>
+    public const string ProviderLabel = Prefix + "provider";
+
     /// <summary>Opt-in label on namespaces and pods (<c>true</c>); <c>false</c> on a pod opts it out.</summary>
     public const string EnabledLabel = Prefix + "enabled";
 
@@ -60,6 +65,20 @@ public static class Naming
 
         readable = readable.Trim('-');
         return readable.Length == 0 ? hash : $"{readable}-{hash}";
+    }
+
+    /// <summary>
+    /// <paramref name="name"/> as a label value: unchanged when it is one (at most 63 characters of letters,
+    /// digits, '-', '_' and '.', starting and ending with a letter or digit), else <see cref="Compose"/> of it
+    /// (object names may have up to 253 characters, label values only 63).
+    /// </summary>
+    public static string LabelValue(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        var valid = name.Length is > 0 and <= 63
+            && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')
+            && char.IsAsciiLetterOrDigit(name[0]) && char.IsAsciiLetterOrDigit(name[^1]);
+        return valid ? name : Compose([name]);
     }
 
     private static string Sanitize(string part)

@@ -1,8 +1,6 @@
-using System.Net;
 using System.Text;
 using EgressTls.Core;
 using k8s;
-using k8s.Autorest;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -87,44 +85,32 @@ public sealed class CaSecretStore
 
     private async Task<StoredCa> LoadOrGenerateAsync(CancellationToken ct)
     {
-        var existing = await ReadAsync(options.SecretName, ct).ConfigureAwait(false);
-        if (existing is not null)
+        CaKeyPair? fresh = null;
+        var (secret, created) = await SecretCreateIfAbsent.LoadOrCreateAsync(client, pipeline, options.Namespace, options.SecretName, () =>
+        {
+            fresh = (generator ?? throw new CaStoreException("no CA generator configured")).Generate();
+            return Manifest(options.Namespace, options.SecretName, fresh);
+        }, ct).ConfigureAwait(false);
+        if (created)
+        {
+            logger.LogInformation("Created CA Secret {Namespace}/{Name}", options.Namespace, options.SecretName);
+            return new StoredCa(fresh!, true, secret.Metadata?.ResourceVersion);
+        }
+
+        if (fresh is null)
         {
             logger.LogInformation("Loaded CA from Secret {Namespace}/{Name}", options.Namespace, options.SecretName);
-            return new StoredCa(Parse(existing, withChain: false), false, existing.Metadata?.ResourceVersion);
         }
-
-        var fresh = (generator ?? throw new CaStoreException("no CA generator configured")).Generate();
-        try
+        else
         {
-            // Creates are not idempotent, so 409 is an answer (the read pipeline does not retry it); a create
-            // retried after a lost response also lands here and reads back our own Secret.
-            var created = await pipeline.ReadAsync(
-                async c => await client.CoreV1.CreateNamespacedSecretAsync(Manifest(options.Namespace, options.SecretName, fresh), options.Namespace, cancellationToken: c).ConfigureAwait(false),
-                ct).ConfigureAwait(false);
-            logger.LogInformation("Created CA Secret {Namespace}/{Name}", options.Namespace, options.SecretName);
-            return new StoredCa(fresh, true, created.Metadata?.ResourceVersion);
-        }
-        catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.Conflict)
-        {
-            var winner = await ReadAsync(options.SecretName, ct).ConfigureAwait(false)
-                         ?? throw new CaStoreException($"CA Secret {options.Namespace}/{options.SecretName} exists but cannot be read", e);
             logger.LogInformation("Another replica created CA Secret {Namespace}/{Name}; using it", options.Namespace, options.SecretName);
-            return new StoredCa(Parse(winner, withChain: false), false, winner.Metadata?.ResourceVersion);
         }
+
+        return new StoredCa(Parse(secret, withChain: false), false, secret.Metadata?.ResourceVersion);
     }
 
-    private async Task<V1Secret?> ReadAsync(string name, CancellationToken ct)
-    {
-        try
-        {
-            return await pipeline.ReadAsync(async c => await client.CoreV1.ReadNamespacedSecretAsync(name, options.Namespace, cancellationToken: c).ConfigureAwait(false), ct).ConfigureAwait(false);
-        }
-        catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.NotFound)
-        {
-            return null;
-        }
-    }
+    private Task<V1Secret?> ReadAsync(string name, CancellationToken ct) =>
+        SecretCreateIfAbsent.ReadAsync(client, pipeline, options.Namespace, name, ct);
 
     private CaKeyPair Parse(V1Secret secret, bool withChain)
     {

@@ -36,6 +36,9 @@ public static class CertManagerCertificates
             ["usages"] = new JsonArray("server auth", "digital signature", "key encipherment"),
             ["privateKey"] = new JsonObject { ["algorithm"] = "ECDSA", ["size"] = 256, ["rotationPolicy"] = "Always" },
             ["issuerRef"] = new JsonObject { ["group"] = "cert-manager.io", ["kind"] = issuer.Kind, ["name"] = issuer.Name },
+            // Labels on the Secret cert-manager writes, so egress-tls finds its issued Secrets (the issuer's CA
+            // for trust bundles after a restart) and the reconciler can garbage-collect them.
+            ["secretTemplate"] = new JsonObject { ["labels"] = new JsonObject { [Naming.ManagedByLabel] = Naming.ManagedByValue } },
         };
         if (content.IpAddresses.Length > 0)
         {

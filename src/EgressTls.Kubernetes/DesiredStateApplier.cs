@@ -278,6 +278,20 @@ public sealed class DesiredStateApplier : IDesiredStateApplier
 
             case TrustBundleContent:
             {
+                if (material is CertManagerTrustMaterial { AnchorPem: null } certManager)
+                {
+                    // The issuer's CA arrives with the first issued Secret, usually the leaf of this same admission.
+                    try
+                    {
+                        await certManager.WaitForAnchorAsync(ct).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        problems[KeyOf(obj)] = "the cert-manager issuer's CA is not known yet";
+                        throw;
+                    }
+                }
+
                 var bundle = Material(obj).GetTrustBundle();
                 manifest["data"] = new JsonObject { ["ca.crt"] = bundle.CaPem, ["ca-bundle.crt"] = bundle.BundlePem };
                 manifest["binaryData"] = new JsonObject { ["truststore.p12"] = Convert.ToBase64String(bundle.TrustStoreP12) };
@@ -350,6 +364,12 @@ public sealed class DesiredStateApplier : IDesiredStateApplier
             }, ct).ConfigureAwait(false);
             if (secret?.Data is { } data && data.TryGetValue("tls.crt", out var crt) && crt.Length > 0 && data.TryGetValue("tls.key", out var key) && key.Length > 0)
             {
+                // The issuer's CA, for trust bundles (issue 3 item 5); it never goes into the leaf Secret.
+                if (material is CertManagerTrustMaterial trust && data.TryGetValue("ca.crt", out var ca) && ca.Length > 0)
+                {
+                    trust.Learn(Encoding.UTF8.GetString(ca));
+                }
+
                 // Only tls.crt and tls.key: cert-manager's ca.crt must not reach a terminatingTLS Secret (Cilium #31761).
                 return new Dictionary<string, byte[]>(StringComparer.Ordinal) { ["tls.crt"] = crt, ["tls.key"] = key };
             }

@@ -16,8 +16,9 @@ namespace EgressTls.Kubernetes;
 public sealed class KubernetesShell : IAsyncDisposable
 {
     private KubernetesShell(IKubernetes client, ApiCallPipeline pipeline, ResourceInformer<V1Namespace> namespaces, KubernetesAdmissionContextReader reader,
-        DesiredStateApplier applier, PkiCertificateMaterial? material, CiliumDetection cilium)
+        DesiredStateApplier applier, PkiCertificateMaterial? material, CertManagerTrustMaterial? certManagerTrust, CiliumDetection cilium)
     {
+        CertManagerTrust = certManagerTrust;
         Client = client;
         Pipeline = pipeline;
         Namespaces = namespaces;
@@ -45,6 +46,9 @@ public sealed class KubernetesShell : IAsyncDisposable
     /// <summary>The CA-backed material, or null in cert-manager mode.</summary>
     public PkiCertificateMaterial? Material { get; }
 
+    /// <summary>The trust material of cert-manager mode (the issuer's CA), or null in the other modes.</summary>
+    public CertManagerTrustMaterial? CertManagerTrust { get; }
+
     /// <summary>The Cilium target to render for (put it into <see cref="RenderOptions.Cilium"/>).</summary>
     public CiliumDetection Cilium { get; }
 
@@ -62,6 +66,14 @@ public sealed class KubernetesShell : IAsyncDisposable
         var stored = await store.LoadOrCreateAsync(startup.Token).ConfigureAwait(false);
         var material = stored is null ? null : PkiCertificateMaterial.FromStored(stored, options.PublicRootsPem, options.Leaf, options.LeafAlgorithm, time, random);
 
+        CertManagerTrustMaterial? certManagerTrust = null;
+        if (options.Ca.Source == CaSource.CertManager)
+        {
+            var issuer = options.Applier.CertManagerIssuer ?? throw new CaStoreException("ca.certManager.issuerName is required when ca.source is cert-manager");
+            var anchor = await CertManagerTrustAnchor.FindAsync(client, pipeline, options.Ca.Namespace, options.CertManagerCaSecretName, startup.Token).ConfigureAwait(false);
+            certManagerTrust = new CertManagerTrustMaterial(issuer, options.PublicRootsPem, random, anchor);
+        }
+
         var cilium = await new CiliumDetector(client, pipeline, loggers.CreateLogger<CiliumDetector>())
             .DetectAsync(options.Cilium, options.DetectCilium, startup.Token).ConfigureAwait(false);
 
@@ -72,8 +84,8 @@ public sealed class KubernetesShell : IAsyncDisposable
             WebhookNamespace = options.Ca.Namespace,
             LeafSource = options.Ca.Source == CaSource.CertManager ? LeafSource.CertManager : options.Applier.LeafSource,
         };
-        var applier = new DesiredStateApplier(client, applierOptions, material, pipeline, loggers.CreateLogger<DesiredStateApplier>());
-        return new KubernetesShell(client, pipeline, namespaces, new KubernetesAdmissionContextReader(client, namespaces, pipeline), applier, material, cilium);
+        var applier = new DesiredStateApplier(client, applierOptions, (ICertificateMaterial?)material ?? certManagerTrust, pipeline, loggers.CreateLogger<DesiredStateApplier>());
+        return new KubernetesShell(client, pipeline, namespaces, new KubernetesAdmissionContextReader(client, namespaces, pipeline), applier, material, certManagerTrust, cilium);
     }
 
     /// <inheritdoc />

@@ -30,6 +30,10 @@ public sealed record KubernetesShellOptions
     /// <summary>Applier settings; <see cref="ApplierOptions.WebhookNamespace"/> is taken from <see cref="Ca"/>.</summary>
     public ApplierOptions Applier { get; init; } = new();
 
+    /// <summary>For <see cref="CaSource.CertManager"/>: a Secret or ConfigMap in the webhook namespace whose
+    /// <c>ca.crt</c> is the issuer's CA (<c>ca.certManager.caSecretName</c>); empty: learn it from issued Secrets.</summary>
+    public string CertManagerCaSecretName { get; init; } = "";
+
     /// <summary>Retry settings of every API call.</summary>
     public ApiRetryOptions Retry { get; init; } = new();
 

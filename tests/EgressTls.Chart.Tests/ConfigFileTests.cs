@@ -28,7 +28,7 @@ public sealed class ConfigFileTests
     public void Default_config_carries_the_chart_defaults_with_json_types()
     {
         var expected = JsonNode.Parse("""
-            {"port": 8443, "certFile": "/tls/tls.crt", "keyFile": "/tls/tls.key", "metricsPort": 9090, "maxRequestBodyBytes": 3145728}
+            {"port": 8443, "certFile": "", "keyFile": "", "metricsPort": 9090, "maxRequestBodyBytes": 3145728}
             """);
         JsonNode.DeepEquals(Default.Config["server"], expected).Should().BeTrue(Default.Config["server"]!.ToJsonString());
         ((string?)Default.Config["namespace"]).Should().Be(Helm.ReleaseNamespace);

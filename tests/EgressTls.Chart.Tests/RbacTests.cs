@@ -47,7 +47,8 @@ public sealed class RbacTests
         new("admissionregistration.k8s.io", "mutatingwebhookconfigurations", ["get", "patch"], Scope.Cluster, ["egress-tls"], "caBundle of its own webhook configuration (self-managed serving certificate)"),
         new("coordination.k8s.io", "leases", ["create"], Scope.Release, null, "leader election"),
         new("coordination.k8s.io", "leases", ["get", "update"], Scope.Release, ["egress-tls-leader"], "leader election, its own lease only"),
-        new("cert-manager.io", "certificates", ["get", "list", "watch", "create", "update", "patch"], Scope.Release, null, "the CA requested from cert-manager (ca.source=cert-manager)"),
+        new("cert-manager.io", "certificates", ["get", "list", "watch", "create", "patch", "delete"], Scope.Release, null, "leaf Certificates issued by cert-manager (ca.source=cert-manager); the reconciler deletes unused ones"),
+        new("", "configmaps", ["get"], Scope.Release, ["internal-ca-bundle"], "the issuer's CA for trust bundles (ca.issuer.caSecretName, as a ConfigMap)"),
         new("", "configmaps", ["get"], Scope.KubeSystem, ["cilium-config"], "Cilium secrets mode detection"),
         new("apps", "daemonsets", ["get"], Scope.KubeSystem, ["cilium"], "Cilium version detection"),
     ];

@@ -14,20 +14,31 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 namespace EgressTls.Webhook.Tests;
 
 /// <summary>
-/// Every golden case of the core (tests/EgressTls.Core.Tests/testdata/pods) through the three paths:
+/// Every golden case of the core (tests/EgressTls.Core.Tests/testdata/pods and testdata/providers) through the three paths:
 /// the core called directly, the HTTP endpoint (cluster mode, the case's namespace and Secrets served by a
 /// stand-in reader) and the <c>render</c> command. Each path must give the core's patch, byte for byte.
 /// </summary>
 public sealed class GoldenEndToEndTests
 {
-    private static string CasesDirectory => Path.Combine(Tools.RepositoryRoot, "tests", "EgressTls.Core.Tests", "testdata", "pods");
+    private static string TestData => Path.Combine(Tools.RepositoryRoot, "tests", "EgressTls.Core.Tests", "testdata");
 
-    public static TheoryData<string> Cases() =>
-        [.. Directory.GetFiles(CasesDirectory, "*.yaml").Where(f => !f.EndsWith(".golden.yaml", StringComparison.Ordinal))
-            .Select(f => Path.GetFileNameWithoutExtension(f)).Order(StringComparer.Ordinal)];
+    private static readonly string[] Folders = ["pods", "providers"];
+
+    /// <summary>Case ids as <c>folder/name</c>.</summary>
+    public static TheoryData<string> Cases() => [.. CaseIds()];
+
+    private static IEnumerable<string> CaseIds() =>
+        Folders.SelectMany(folder => Directory.GetFiles(Path.Combine(TestData, folder), "*.yaml")
+            .Where(f => !f.EndsWith(".golden.yaml", StringComparison.Ordinal))
+            .Select(f => $"{folder}/{Path.GetFileNameWithoutExtension(f)}")).Order(StringComparer.Ordinal);
 
     [Fact]
-    public void There_are_golden_cases_to_run() => Cases().Should().HaveCountGreaterThanOrEqualTo(25);
+    public void There_are_golden_cases_to_run()
+    {
+        var cases = CaseIds().ToList();
+        cases.Count(c => c.StartsWith("pods/", StringComparison.Ordinal)).Should().BeGreaterThanOrEqualTo(25);
+        cases.Count(c => c.StartsWith("providers/", StringComparison.Ordinal)).Should().BeGreaterThanOrEqualTo(10);
+    }
 
     [Theory]
     [MemberData(nameof(Cases))]
@@ -36,7 +47,7 @@ public sealed class GoldenEndToEndTests
         var c = Load(name);
         var options = RenderOptionsFactory.Create(c.Config);
         var expected = Renderer.Render(new RenderInput(c.Object, c.Operation, c.Namespace, c.Secrets,
-            c.Operation == AdmissionOperation.Update ? c.Object : null, SecretsComplete: true), options);
+            c.OldObject, SecretsComplete: true), options);
         var cluster = new FakeCluster { Namespace = (_, _) => Task.FromResult(c.Namespace), Secrets = c.Secrets };
         await using var server = await WebhookServer.StartAsync(c.Config, standalone: false, services: s =>
         {
@@ -44,8 +55,11 @@ public sealed class GoldenEndToEndTests
             s.Replace(ServiceDescriptor.Singleton<Kubernetes.IDesiredStateApplier>(cluster));
         });
         var op = c.Operation.ToString().ToUpperInvariant();
-        var review = Reviews.Request("uid-" + name, "", "v1", "Pod", "pods", op, c.Namespace.Name,
-            (string?)c.Object["metadata"]?["name"] ?? "", (JsonObject)c.Object.DeepClone(), op == "UPDATE" ? (JsonObject)c.Object.DeepClone() : null, c.DryRun);
+        var (group, version) = SplitApiVersion((string)c.Object["apiVersion"]!);
+        var kind = (string)c.Object["kind"]!;
+        var resource = kind == "Pod" ? "pods" : "providers";
+        var review = Reviews.Request("uid-" + name.Replace('/', '-'), group, version, kind, resource, op, c.Namespace.Name,
+            (string?)c.Object["metadata"]?["name"] ?? "", (JsonObject)c.Object.DeepClone(), (JsonObject?)c.OldObject?.DeepClone(), c.DryRun);
 
         var response = await ClusterModeTests.PostAsync(server, review);
 
@@ -108,15 +122,25 @@ public sealed class GoldenEndToEndTests
     }
 
     private sealed record Case(
-        JsonObject Object, AdmissionOperation Operation, NamespaceInfo Namespace, ImmutableDictionary<string, SecretSummary> Secrets,
-        bool DryRun, WebhookConfig Config, List<JsonNode?> Documents);
+        JsonObject Object, JsonObject? OldObject, AdmissionOperation Operation, NamespaceInfo Namespace,
+        ImmutableDictionary<string, SecretSummary> Secrets, bool DryRun, WebhookConfig Config, List<JsonNode?> Documents);
+
+    private static (string Group, string Version) SplitApiVersion(string apiVersion) =>
+        apiVersion.IndexOf('/', StringComparison.Ordinal) is var slash and >= 0
+            ? (apiVersion[..slash], apiVersion[(slash + 1)..])
+            : ("", apiVersion);
 
     private static Case Load(string name)
     {
-        var documents = Yaml.ParseStream(File.ReadAllText(Path.Combine(CasesDirectory, name + ".yaml"))).Cast<JsonObject>().ToList();
+        var documents = Yaml.ParseStream(File.ReadAllText(Path.Combine(TestData, name + ".yaml"))).Cast<JsonObject>().ToList();
         var context = documents.FirstOrDefault(d => (string?)d["kind"] == "RenderCase") ?? new JsonObject();
         var nsDoc = documents.FirstOrDefault(d => (string?)d["kind"] == "Namespace");
-        var obj = documents.Last(d => (string?)d["kind"] is not ("RenderCase" or "Namespace" or "Secret"));
+        // The admitted object is the last document; for UPDATE the one before it (when there is one) is the old object,
+        // as in the core's golden harness.
+        var objects = documents.Where(d => (string?)d["kind"] is not ("RenderCase" or "Namespace" or "Secret")).ToList();
+        var obj = objects[^1];
+        var operation = Enum.Parse<AdmissionOperation>((string?)context["operation"] ?? "CREATE", ignoreCase: true);
+        var old = operation == AdmissionOperation.Update ? (objects.Count > 1 ? objects[^2] : obj) : null;
         var nsName = (string?)nsDoc?["metadata"]?["name"] ?? (string?)obj["metadata"]?["namespace"] ?? "default";
         var ns = new NamespaceInfo(nsName, Map(nsDoc?["metadata"]?["labels"]), Map(nsDoc?["metadata"]?["annotations"]));
         var secrets = documents.Where(d => (string?)d["kind"] == "Secret").ToImmutableDictionary(
@@ -134,6 +158,16 @@ public sealed class GoldenEndToEndTests
             if (overrides["excludedNamespaces"] is JsonArray excluded)
             {
                 config = config with { ExcludedNamespaces = [.. excluded.Select(e => (string)e!)] };
+            }
+
+            if (overrides["clusterwideEnvoyConfig"] is JsonValue clusterwide)
+            {
+                config = config with { Cilium = config.Cilium with { ClusterwideEnvoyConfig = clusterwide.GetValue<bool>() } };
+            }
+
+            if (overrides["notificationControllerSelector"] is JsonObject selector)
+            {
+                config = config with { Flux = config.Flux with { NotificationControllerSelector = Map(selector) } };
             }
 
             if (overrides["trustMountPath"] is JsonValue mount)
@@ -155,7 +189,7 @@ public sealed class GoldenEndToEndTests
             }
         }
 
-        return new Case(obj, Enum.Parse<AdmissionOperation>((string?)context["operation"] ?? "CREATE", ignoreCase: true), ns, secrets,
+        return new Case(obj, old, operation, ns, secrets,
             context["dryRun"] is JsonValue dry && dry.GetValue<bool>(), config,
             [.. documents.Where(d => (string?)d["kind"] != "RenderCase").Select(d => d.DeepClone())]);
     }

@@ -62,6 +62,9 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
 {{/* The config file of `egress-tls serve` (keys as in the application's config contract). */}}
 {{- define "egress-tls.config" -}}
 {{- $fullname := include "egress-tls.fullname" . -}}
+{{- /* self-managed: the app keeps its serving certificate in a Secret and serves it from memory, so no
+       files (empty certFile/keyFile); cert-manager: the issued Secret is mounted at /tls. */ -}}
+{{- $certManagerServing := eq .Values.servingCertificate.mode "cert-manager" -}}
 {{- $groups := list -}}
 {{- range $name, $group := .Values.interceptGroups -}}
 {{- if $group.enabled -}}
@@ -72,8 +75,8 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
   "namespace" .Release.Namespace
   "server" (dict
     "port" (int .Values.server.port)
-    "certFile" "/tls/tls.crt"
-    "keyFile" "/tls/tls.key"
+    "certFile" (ternary "/tls/tls.crt" "" $certManagerServing)
+    "keyFile" (ternary "/tls/tls.key" "" $certManagerServing)
     "metricsPort" (int .Values.metrics.port)
     "maxRequestBodyBytes" (int64 .Values.webhook.maxRequestBodyBytes))
   "cilium" (dict
@@ -83,13 +86,13 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
     "policySecretsNamespace" .Values.cilium.policySecretsNamespace
     "clusterwideEnvoyConfig" .Values.cilium.clusterwideEnvoyConfig)
   "ca" (dict
-    "source" .Values.ca.source
+    "source" (ternary "import" .Values.ca.source (eq .Values.ca.source "secret"))
     "secretName" .Values.ca.secretName
     "importSecretName" .Values.ca.importSecretName
     "keyAlgorithm" .Values.ca.keyAlgorithm
     "duration" .Values.ca.duration
     "renewBefore" .Values.ca.renewBefore
-    "certManager" (dict "issuerKind" .Values.ca.issuer.kind "issuerName" .Values.ca.issuer.name))
+    "certManager" (dict "issuerKind" .Values.ca.issuer.kind "issuerName" .Values.ca.issuer.name "caSecretName" (.Values.ca.issuer.caSecretName | default "")))
   "leaf" (dict
     "keyAlgorithm" .Values.certificates.keyAlgorithm
     "duration" .Values.certificates.duration

@@ -3,7 +3,7 @@ namespace EgressTls.Core.Annotations;
 /// <summary>Where an effective annotation value came from (highest precedence first).</summary>
 public enum AnnotationOrigin
 {
-    /// <summary>The pod's own annotation.</summary>
+    /// <summary>The object's own annotation (a pod's, or a Flux Provider's).</summary>
     Pod,
 
     /// <summary>The namespace's annotation (a default for its pods).</summary>

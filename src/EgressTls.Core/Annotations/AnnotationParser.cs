@@ -173,7 +173,9 @@ public static class AnnotationParser
         }
     }
 
-    private static void CheckSecret(
+    /// <summary>Checks that a referenced Secret exists (when <paramref name="secretsComplete"/>) and has the keys
+    /// its use needs; shared by pod annotations and Flux Providers.</summary>
+    internal static void CheckSecret(
         AnnotationKey key,
         string name,
         string usage,

@@ -36,8 +36,15 @@ public static class AnnotationRegistry
         "mtls",
         "entries separated by ';' or newlines, each '<host>:<port> cert=<secret> [ca=<secret>] [sni=<name>] [verify=false]', host an IPv4 address, [IPv6 address] or DNS name",
         "none",
-        "Destinations the application reaches in plain HTTP; Envoy originates TLS to them with the client certificate from the cert= Secret (kubernetes.io/tls) and verifies the server with the ca= Secret's ca.crt (public roots when absent) unless verify=false.",
-        UserScopes);
+        "Destinations the application reaches in plain HTTP; Envoy originates TLS to them with the client certificate from the cert= Secret (kubernetes.io/tls) and verifies the server with the ca= Secret's ca.crt (public roots when absent) unless verify=false. On a Flux Provider: the options only (see MtlsProviderForm).",
+        UserScopes | AnnotationScope.Provider);
+
+    /// <summary>
+    /// The form of <see cref="Mtls"/> on a Flux notification-controller Provider: one entry's options without
+    /// a destination, which is the Provider's <c>spec.address</c> (issue 5).
+    /// </summary>
+    public static string MtlsProviderForm { get; } =
+        "'cert=<secret> [ca=<secret>] [sni=<name>] [verify=false]' (the options of one mtls entry; the destination is the Provider's spec.address)";
 
     /// <summary><c>inject-ca</c>: mount the trust bundle.</summary>
     public static AnnotationKey InjectCa { get; } = new(
@@ -76,7 +83,7 @@ public static class AnnotationRegistry
         "original-address",
         "written by egress-tls",
         "-",
-        "The Provider's address before egress-tls rewrote it.",
+        "The Provider's https:// address before egress-tls rewrote spec.address to http:// (Envoy originates the TLS); restored when egress-tls.io/mtls is removed.",
         AnnotationScope.None);
 
     /// <summary>All keys, in documentation order.</summary>

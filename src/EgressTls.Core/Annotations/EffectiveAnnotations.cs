@@ -38,6 +38,19 @@ public sealed record EffectiveAnnotations(
         return new EffectiveAnnotations(values.ToImmutable(), warnings.ToImmutable(), unknown);
     }
 
+    /// <summary>
+    /// The egress-tls annotations of a Flux Provider: only its own (namespace annotations and intercept
+    /// groups are defaults for pods, not for Providers). Keys not allowed on Providers become warnings.
+    /// </summary>
+    public static EffectiveAnnotations ForProvider(IReadOnlyDictionary<string, string> providerAnnotations)
+    {
+        ArgumentNullException.ThrowIfNull(providerAnnotations);
+        var values = ImmutableSortedDictionary.CreateBuilder<string, AnnotationValue>(StringComparer.Ordinal);
+        var warnings = ImmutableArray.CreateBuilder<string>();
+        var unknown = Collect(providerAnnotations, AnnotationOrigin.Pod, string.Empty, AnnotationScope.Provider, "the Provider", values, warnings);
+        return new EffectiveAnnotations(values.ToImmutable(), warnings.ToImmutable(), unknown);
+    }
+
     private static bool Collect(
         IEnumerable<KeyValuePair<string, string>> annotations,
         AnnotationOrigin origin,

@@ -4,12 +4,15 @@ using EgressTls.Core.Model;
 namespace EgressTls.Core.Annotations;
 
 /// <summary>
-/// Parses <c>egress-tls.io/mtls</c>: entries separated by <c>;</c> or newlines, each
-/// <c>&lt;host&gt;:&lt;port&gt; cert=&lt;secret&gt; [ca=&lt;secret&gt;] [sni=&lt;name&gt;] [verify=false]</c>.
+/// Parses <c>egress-tls.io/mtls</c>. On pods and namespaces: entries separated by <c>;</c> or newlines, each
+/// <c>&lt;host&gt;:&lt;port&gt; cert=&lt;secret&gt; [ca=&lt;secret&gt;] [sni=&lt;name&gt;] [verify=false]</c>
+/// (<see cref="Parse"/>). On Flux Providers: the options alone (<see cref="ParseOptions"/>). Both share one
+/// option parser, so the vocabulary and its messages are the same.
 /// </summary>
 public static class MtlsParser
 {
     private static readonly char[] EntrySeparators = [';', '\n'];
+    private static readonly char[] TokenSeparators = [' ', '\t', '\r', '\n'];
 
     /// <summary>
     /// Parses every entry, returning the destinations sorted by destination, or one problem sentence per
@@ -49,9 +52,31 @@ public static class MtlsParser
         return problems.Count > 0 ? ([], problems.ToImmutable()) : ([.. destinations.Values], []);
     }
 
+    /// <summary>
+    /// Parses the value of <c>egress-tls.io/mtls</c> on a Flux Provider: the options of one entry without a
+    /// destination (<c>cert=&lt;secret&gt; [ca=&lt;secret&gt;] [sni=&lt;name&gt;] [verify=false]</c>), since the
+    /// destination is the Provider's <c>spec.address</c>. Returns the options, or every problem as a sentence
+    /// ending in the expected form.
+    /// </summary>
+    public static (MtlsOptions? Options, ImmutableArray<string> Problems) ParseOptions(string value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        var problems = new List<string>();
+        if (value.Split(EntrySeparators).Count(e => e.Trim().Length > 0) > 1)
+        {
+            problems.Add("has several entries; a Provider has one destination (spec.address), so one set of options");
+        }
+
+        var tokens = value.Split(TokenSeparators, StringSplitOptions.RemoveEmptyEntries);
+        var options = problems.Count == 0 ? ParseOptionTokens(tokens, destinationGiven: false, problems) : null;
+        return problems.Count > 0
+            ? (null, [.. problems.Select(p => $"{ValueQuote.Quote(value)} {p}; expected {AnnotationRegistry.MtlsProviderForm}")])
+            : (options, []);
+    }
+
     private static MtlsDestination? ParseEntry(string entry, List<string> problems)
     {
-        var tokens = entry.Split([' ', '\t', '\r'], StringSplitOptions.RemoveEmptyEntries);
+        var tokens = entry.Split(TokenSeparators, StringSplitOptions.RemoveEmptyEntries);
         // An entry that starts with an option has no destination; its options are still checked.
         var hasDestination = !tokens[0].Contains('=', StringComparison.Ordinal);
         var hostPort = hasDestination ? ParseDestination(tokens[0], problems) : null;
@@ -60,13 +85,24 @@ public static class MtlsParser
             problems.Add("does not start with <host>:<port>");
         }
 
+        var options = ParseOptionTokens(tokens.Skip(hasDestination ? 1 : 0), destinationGiven: true, problems);
+        return problems.Count == 0 ? options!.For(hostPort!) : null;
+    }
+
+    /// <summary>The option parser shared by pod entries and Provider values: each token must be
+    /// <c>key=value</c> with a known key, at most once; <c>cert=</c> is required.</summary>
+    private static MtlsOptions? ParseOptionTokens(IEnumerable<string> tokens, bool destinationGiven, List<string> problems)
+    {
+        var before = problems.Count;
         var options = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var token in tokens.Skip(hasDestination ? 1 : 0))
+        foreach (var token in tokens)
         {
             var eq = token.IndexOf('=', StringComparison.Ordinal);
             if (eq <= 0)
             {
-                problems.Add($"has {ValueQuote.Quote(token)}, which is not key=value");
+                problems.Add(destinationGiven
+                    ? $"has {ValueQuote.Quote(token)}, which is not key=value"
+                    : $"has {ValueQuote.Quote(token)}, which is not key=value (a Provider's destination is its spec.address, not part of the annotation)");
                 continue;
             }
 
@@ -139,12 +175,8 @@ public static class MtlsParser
                 sni = normalizedSni;
             }
         }
-        else if (hostPort is not null && !hostPort.IsIpAddress)
-        {
-            sni = hostPort.Host;
-        }
 
-        return problems.Count == 0 ? new MtlsDestination(hostPort!, cert!, ca, sni, verify) : null;
+        return problems.Count == before ? new MtlsOptions(cert!, ca, sni, verify) : null;
     }
 
     private static HostPort? ParseDestination(string token, List<string> problems)

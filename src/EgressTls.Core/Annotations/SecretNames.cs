@@ -14,7 +14,7 @@ public static class SecretNames
     {
         if (name.Contains('/', StringComparison.Ordinal))
         {
-            return "names another namespace; a pod may only use Secrets of its own namespace";
+            return "names another namespace; a pod or Provider may only use Secrets of its own namespace";
         }
 
         if (name.Length == 0)

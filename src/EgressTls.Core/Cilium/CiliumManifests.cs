@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using EgressTls.Core.Model;
 using EgressTls.Core.Rendering;
 
 namespace EgressTls.Core.Cilium;
@@ -46,6 +47,37 @@ internal static class CiliumManifests
         }
 
         metadata["labels"] = labels;
+        return metadata;
+    }
+
+    /// <summary>
+    /// metadata of an object that belongs to one profile (its policy and Envoy config): the profile label;
+    /// the source-namespace label when cluster-scoped (<paramref name="namespaced"/> false); and, for a
+    /// profile with an <see cref="EgressProfile.Owner"/> (a Flux Provider), the owner label and, on namespaced
+    /// objects when the owner's uid is known, an ownerReference (Kubernetes forbids cluster-scoped objects
+    /// from naming a namespaced owner, so the clusterwide Envoy config relies on the label alone).
+    /// </summary>
+    public static JsonObject ProfileMetadata(EgressProfile profile, string name, bool namespaced)
+    {
+        var labels = Labels(profile.Id, namespaced ? null : profile.Namespace);
+        if (profile.Owner is { } owner)
+        {
+            labels[owner.LabelKey] = owner.LabelValue;
+        }
+
+        var metadata = Metadata(name, namespaced ? profile.Namespace : null, labels);
+        if (namespaced && profile.Owner is { Uid: { } uid } withUid)
+        {
+            // No controller/blockOwnerDeletion: the reconciler, not the owner's controller, manages these objects.
+            metadata["ownerReferences"] = new JsonArray(new JsonObject
+            {
+                ["apiVersion"] = withUid.ApiVersion,
+                ["kind"] = withUid.Kind,
+                ["name"] = withUid.Name,
+                ["uid"] = uid,
+            });
+        }
+
         return metadata;
     }
 

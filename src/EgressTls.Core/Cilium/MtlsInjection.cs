@@ -101,12 +101,11 @@ internal static class MtlsInjection
             rules.Add(rule);
         }
 
-        var labels = CiliumManifests.Labels(profile.Id, clusterwide ? profile.Namespace : null);
         objects.Add(new GeneratedObject(new JsonObject
         {
             ["apiVersion"] = CiliumManifests.CiliumApiVersion,
             ["kind"] = kind,
-            ["metadata"] = CiliumManifests.Metadata(configName, clusterwide ? null : profile.Namespace, labels),
+            ["metadata"] = CiliumManifests.ProfileMetadata(profile, configName, namespaced: !clusterwide),
             ["spec"] = new JsonObject { ["resources"] = resources },
         }));
 

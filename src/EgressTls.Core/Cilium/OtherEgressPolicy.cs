@@ -68,7 +68,7 @@ internal static class OtherEgressPolicy
         {
             ["apiVersion"] = CiliumManifests.CiliumApiVersion,
             ["kind"] = CiliumManifests.NetworkPolicyKind,
-            ["metadata"] = CiliumManifests.Metadata(name, profile.Namespace, CiliumManifests.Labels(profile.Id, null)),
+            ["metadata"] = CiliumManifests.ProfileMetadata(profile, name, namespaced: true),
             ["spec"] = spec,
         };
     }

@@ -13,11 +13,18 @@ namespace EgressTls.Core.Model;
 /// <param name="PodSelector">The labels that select the profile's pods (the profile label for annotated
 /// pods, e.g. <c>app=notification-controller</c> for a Flux Provider).</param>
 /// <param name="Id">A short, stable identifier derived from the content (hash), used in object names and
-/// in the pod's profile label.</param>
+/// in the pod's profile label; for a Flux Provider derived from the Provider's name instead.</param>
 public sealed record EgressProfile(
     string Namespace,
     InterceptSpec? Intercept,
     ImmutableArray<MtlsDestination> Mtls,
     OtherEgress OtherEgress,
     ImmutableSortedDictionary<string, string> PodSelector,
-    string Id);
+    string Id)
+{
+    /// <summary>
+    /// The object the profile belongs to, or <c>null</c> for profiles shared by content (annotated pods).
+    /// Set for Flux Providers, whose objects are per Provider (see <see cref="ProfileOwner"/>).
+    /// </summary>
+    public ProfileOwner? Owner { get; init; }
+}

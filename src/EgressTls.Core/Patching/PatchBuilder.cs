@@ -105,6 +105,23 @@ public sealed class PatchBuilder
         map[key] = value.DeepClone();
     }
 
+    /// <summary>
+    /// Removes <paramref name="key"/> from the map at <paramref name="mapPath"/> when present, guarded by a
+    /// <c>test</c> of its current value. Only for values egress-tls wrote and no longer stands behind (a Flux
+    /// Provider's <c>egress-tls.io/original-address</c> once egress-tls stops managing it); never for the user's.
+    /// </summary>
+    public void RemoveOwnedMember(IReadOnlyList<string> mapPath, string key)
+    {
+        if (Get(mapPath) is not JsonObject map || !map.TryGetPropertyValue(key, out var existing))
+        {
+            return;
+        }
+
+        Record("test", [.. mapPath, key], existing);
+        Record("remove", [.. mapPath, key], null);
+        map.Remove(key);
+    }
+
     /// <summary>Appends to the array at <paramref name="arrayPath"/> with <c>/-</c>, creating an empty array first when missing.</summary>
     public void Append(IReadOnlyList<string> arrayPath, JsonNode value)
     {

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using EgressTls.Core.Annotations;
 using EgressTls.Core.Cilium;
+using EgressTls.Core.Flux;
 using EgressTls.Core.Injection;
 using EgressTls.Core.Model;
 using EgressTls.Core.Patching;
@@ -26,13 +27,20 @@ public static class Renderer
     /// <summary>
     /// The names of the Secrets in the object's namespace that its effective annotations reference, so the
     /// shell can fetch exactly those before calling <see cref="Render(RenderInput, RenderOptions)"/> once.
-    /// Invalid annotations yield no names (Render reports them).
+    /// Invalid annotations yield no names (Render reports them). For a Flux Provider with
+    /// <c>egress-tls.io/mtls</c>: its <c>cert=</c>/<c>ca=</c> Secrets and its <c>spec.secretRef</c> and
+    /// <c>spec.certSecretRef</c> Secrets, whose key names decide refusals and the server CA.
     /// </summary>
     public static ImmutableSortedSet<string> ReferencedSecretNames(JsonObject obj, NamespaceInfo ns, RenderOptions options)
     {
         ArgumentNullException.ThrowIfNull(obj);
         ArgumentNullException.ThrowIfNull(ns);
         ArgumentNullException.ThrowIfNull(options);
+        if (FluxProvider.IsProvider(obj))
+        {
+            return ProviderRenderer.ReferencedSecretNames(obj);
+        }
+
         var effective = EffectiveAnnotations.Resolve(StringMap(obj, "annotations"), ns, options);
         var request = AnnotationParser.Parse(effective, ns.Name, ImmutableDictionary<string, SecretSummary>.Empty, secretsComplete: false);
         return request.SecretNames;
@@ -46,9 +54,15 @@ public static class Renderer
         ArgumentNullException.ThrowIfNull(options);
         var pod = input.Object;
 
+        // Flux notification-controller Providers (issue 5) have their own branch: same opt-in, different intent.
+        if (FluxProvider.IsProvider(pod))
+        {
+            return ProviderRenderer.Render(input, options, generate);
+        }
+
         if (Kind(pod) is var kind && kind != "Pod")
         {
-            return new Skipped(SkipReasons.KindNotSupported, $"egress-tls mutates Pods; {ValueQuote.Quote(kind ?? "(no kind)")} is not supported");
+            return new Skipped(SkipReasons.KindNotSupported, $"egress-tls mutates Pods and Flux Providers ({FluxProvider.V1Beta3}, {FluxProvider.V1Beta2}); {ValueQuote.Quote(kind ?? "(no kind)")} {(kind == FluxProvider.Kind ? "of " + ValueQuote.Quote(ApiVersion(pod) ?? "(no apiVersion)") + " " : string.Empty)}is not supported");
         }
 
         if (input.Operation != AdmissionOperation.Create)
@@ -57,21 +71,9 @@ public static class Renderer
         }
 
         var ns = input.Namespace;
-        if (IsExcluded(ns.Name, options))
+        if ((Excluded(ns, options) ?? NotOptedIn(pod, ns, "pod")) is { } skipped)
         {
-            return new Skipped(SkipReasons.NamespaceExcluded, $"namespace {ValueQuote.Quote(ns.Name)} is excluded from egress-tls");
-        }
-
-        var labels = StringMap(pod, "labels");
-        labels.TryGetValue(Naming.EnabledLabel, out var podEnabled);
-        if (podEnabled == "false")
-        {
-            return new Skipped(SkipReasons.OptedOut, $"the pod has the label {Naming.EnabledLabel}=false");
-        }
-
-        if (podEnabled != "true" && !(ns.Labels.TryGetValue(Naming.EnabledLabel, out var nsEnabled) && nsEnabled == "true"))
-        {
-            return new Skipped(SkipReasons.NotOptedIn, $"neither the pod nor namespace {ValueQuote.Quote(ns.Name)} has the label {Naming.EnabledLabel}=true");
+            return skipped;
         }
 
         var effective = EffectiveAnnotations.Resolve(StringMap(pod, "annotations"), ns, options);
@@ -166,13 +168,31 @@ public static class Renderer
         },
         new TrustBundleContent());
 
-    private static bool IsExcluded(string ns, RenderOptions options) =>
-        ns == "kube-system" || ns == options.WebhookNamespace || options.ExcludedNamespaces.Contains(ns);
+    /// <summary>The skip for an excluded namespace (kube-system, the webhook's own, configured ones), or <c>null</c>.</summary>
+    internal static Skipped? Excluded(NamespaceInfo ns, RenderOptions options) =>
+        ns.Name == "kube-system" || ns.Name == options.WebhookNamespace || options.ExcludedNamespaces.Contains(ns.Name)
+            ? new Skipped(SkipReasons.NamespaceExcluded, $"namespace {ValueQuote.Quote(ns.Name)} is excluded from egress-tls")
+            : null;
 
-    private static string? Kind(JsonObject obj) =>
-        obj["kind"] is JsonValue v && v.GetValueKind() == JsonValueKind.String ? (string?)v : null;
+    /// <summary>
+    /// The skip for an object (<paramref name="noun"/>: pod, Provider) that is not opted in, or <c>null</c>:
+    /// the object's label <c>egress-tls.io/enabled=false</c> opts out; <c>true</c> on it or its namespace opts in.
+    /// </summary>
+    internal static Skipped? NotOptedIn(JsonObject obj, NamespaceInfo ns, string noun)
+    {
+        StringMap(obj, "labels").TryGetValue(Naming.EnabledLabel, out var enabled);
+        if (enabled == "false")
+        {
+            return new Skipped(SkipReasons.OptedOut, $"the {noun} has the label {Naming.EnabledLabel}=false");
+        }
 
-    private static Dictionary<string, string> StringMap(JsonObject obj, string field)
+        return enabled != "true" && !(ns.Labels.TryGetValue(Naming.EnabledLabel, out var nsEnabled) && nsEnabled == "true")
+            ? new Skipped(SkipReasons.NotOptedIn, $"neither the {noun} nor namespace {ValueQuote.Quote(ns.Name)} has the label {Naming.EnabledLabel}=true")
+            : null;
+    }
+
+    /// <summary>The string members of <c>metadata.&lt;field&gt;</c> (labels, annotations); other values are ignored.</summary>
+    internal static Dictionary<string, string> StringMap(JsonObject obj, string field)
     {
         var result = new Dictionary<string, string>(StringComparer.Ordinal);
         if (obj["metadata"] is JsonObject metadata && metadata[field] is JsonObject map)
@@ -188,4 +208,11 @@ public static class Renderer
 
         return result;
     }
+
+    private static string? Kind(JsonObject obj) => TopString(obj, "kind");
+
+    private static string? ApiVersion(JsonObject obj) => TopString(obj, "apiVersion");
+
+    private static string? TopString(JsonObject obj, string field) =>
+        obj[field] is JsonValue v && v.GetValueKind() == JsonValueKind.String ? (string?)v : null;
 }

@@ -11,6 +11,7 @@ namespace EgressTls.Webhook.Admission;
 /// </summary>
 internal sealed class AdmissionHandler(
     AdmissionSettings settings,
+    Cluster.CurrentRenderOptions renderOptions,
     IAdmissionContextReader reader,
     IDesiredStateApplier applier,
     ILogger<AdmissionHandler> logger)
@@ -46,7 +47,7 @@ internal sealed class AdmissionHandler(
         try
         {
             var ns = await reader.GetNamespaceAsync(request.Namespace, budget.Token).ConfigureAwait(false);
-            var names = Renderer.ReferencedSecretNames(request.Object, ns, settings.Options);
+            var names = Renderer.ReferencedSecretNames(request.Object, ns, renderOptions.Value);
             var secrets = names.Count == 0 || settings.Standalone
                 ? ImmutableDictionary<string, SecretSummary>.Empty
                 : await reader.GetSecretsAsync(request.Namespace, names, budget.Token).ConfigureAwait(false);
@@ -66,11 +67,11 @@ internal sealed class AdmissionHandler(
         catch (Exception ex) when (IsClusterFailure(ex))
         {
             logger.LogWarning(ex, "Cannot read the admission context of {Namespace}/{Name}", request.Namespace, request.Name);
-            return AdmissionOutcome.Deny(503, $"egress-tls could not read namespace {request.Namespace} or its Secrets: {ex.GetType().Name}; retry",
+            return AdmissionOutcome.Deny(503, $"egress-tls could not read namespace {request.Namespace} or its Secrets: {Describe(ex)}; retry",
                 "Failed", "context-unavailable");
         }
 
-        var result = Renderer.Render(input, settings.Options);
+        var result = Renderer.Render(input, renderOptions.Value);
         switch (result)
         {
             case Skipped skipped:
@@ -119,6 +120,14 @@ internal sealed class AdmissionHandler(
 
     // What a reader talking to the API server throws when the cluster misbehaves (HTTP errors, timeouts,
     // connection resets). Bugs (null references, invalid casts) are not caught and become a 500.
+    // Safe for a denial: our own messages, or what kind of transport failure it was (never object data).
+    private static string Describe(Exception ex) => ex switch
+    {
+        ApplyException => ex.Message,
+        HttpRequestException or IOException => "the Kubernetes API server could not be reached",
+        _ => ex.GetType().Name,
+    };
+
     private static bool IsClusterFailure(Exception ex) =>
         ex is HttpRequestException or IOException or TimeoutException or ApplyException
         || ex.GetType().FullName?.StartsWith("k8s.", StringComparison.Ordinal) == true;

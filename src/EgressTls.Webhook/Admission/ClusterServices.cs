@@ -1,24 +1,135 @@
+using EgressTls.Core.Rendering;
+using EgressTls.Kubernetes;
+using EgressTls.Kubernetes.ServingCertificate;
+using EgressTls.Pki;
+using EgressTls.Webhook.Cluster;
 using EgressTls.Webhook.Configuration;
+using EgressTls.Webhook.Serving;
+using k8s;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace EgressTls.Webhook.Admission;
 
 /// <summary>
-/// The seam where the cluster implementations are registered: an <see cref="Kubernetes.IAdmissionContextReader"/>
-/// (namespace from an informer cache, Secret summaries), an <see cref="Kubernetes.IDesiredStateApplier"/>
-/// (certificates issued, Secrets copied, server-side apply in ApplyRank order), and their readiness checks
-/// (<c>AddHealthChecks().AddCheck(..., tags: [HealthEndpoints.ReadyTag])</c>: CA loaded, caches synced).
-/// Standalone mode never calls this.
+/// The seam where the cluster implementations are registered: an <see cref="IAdmissionContextReader"/>
+/// (namespace from an informer cache, Secret summaries), an <see cref="IDesiredStateApplier"/> (certificates
+/// issued, Secrets copied, server-side apply in ApplyRank order), their readiness check (connected, CA loaded,
+/// caches synced), the start-up service that connects with retries, and in self-managed mode the serving
+/// certificate service. Standalone mode never calls this.
 /// </summary>
 internal static class ClusterServices
 {
-    /// <summary>Registers the cluster implementations, or returns <c>false</c> with the reason they are unavailable.</summary>
-    public static bool TryAdd(IServiceCollection services, WebhookConfig config, out string reason)
+    /// <summary>Registers the cluster implementations for the client of this environment (in-cluster
+    /// configuration, <paramref name="kubeconfigPath"/>, <c>KUBECONFIG</c> or <c>~/.kube/config</c>), or returns
+    /// <c>false</c> with the reason there is none.</summary>
+    public static bool TryAdd(IServiceCollection services, WebhookConfig config, out string reason, string? kubeconfigPath = null) =>
+        TryAdd(services, config, () => KubernetesClientFactory.TryCreateFromEnvironment(kubeconfigPath), out reason);
+
+    /// <summary>Registers the cluster implementations for the client <paramref name="clientFactory"/> makes
+    /// (tests pass the stand-in's), or returns <c>false</c> with the reason when it makes none.</summary>
+    public static bool TryAdd(IServiceCollection services, WebhookConfig config, Func<IKubernetes?> clientFactory, out string reason)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(config);
-        reason = "this build has no Kubernetes implementation of the admission context reader and applier yet; "
-            + "run `egress-tls serve --standalone` to serve without a cluster";
-        return false;
+        ArgumentNullException.ThrowIfNull(clientFactory);
+        IKubernetes? client;
+        try
+        {
+            client = clientFactory();
+        }
+        catch (Exception ex) when (ex is k8s.Exceptions.KubeConfigException or IOException or UnauthorizedAccessException)
+        {
+            reason = $"cannot read the Kubernetes client configuration: {ex.Message}; run `egress-tls serve --standalone` to serve without a cluster";
+            return false;
+        }
+
+        if (client is null)
+        {
+            reason = "no Kubernetes client configuration found (no in-cluster service account, no --kubeconfig, KUBECONFIG or ~/.kube/config); "
+                + "run `egress-tls serve --standalone` to serve without a cluster";
+            return false;
+        }
+
+        services.AddSingleton(client);
+        services.AddSingleton(ShellOptions(config));
+        services.AddSingleton<ClusterConnection>();
+        services.AddSingleton<IAdmissionContextReader, ClusterAdmissionContextReader>();
+        services.AddSingleton<IDesiredStateApplier, ClusterDesiredStateApplier>();
+        services.AddHostedService<ClusterStartupService>();
+        services.AddHealthChecks().AddCheck<ClusterHealthCheck>("kubernetes", tags: [HealthEndpoints.ReadyTag]);
+
+        if (config.ServingCertificate.Mode == "self-managed" && config.Server.CertFile.Length == 0)
+        {
+            services.AddSingleton(ServingOptions(config));
+            services.AddSingleton(sp => new ServingCertificateManager(
+                sp.GetRequiredService<IKubernetes>(), sp.GetRequiredService<ServingCertificateOptions>(), new ApiCallPipeline(), sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<ILogger<ServingCertificateManager>>()));
+            services.AddHostedService<SelfManagedCertificateService>();
+        }
+
+        // RECONCILER: the reconciler (src/EgressTls.Kubernetes/Reconciliation/) registers here with one line, e.g.
+        //   if (config.Reconciler.Enabled) services.AddHostedService<...>();
+        // It reads the started shell from ClusterConnection (Shell.Applier, Shell.Namespaces, Shell.Material).
+        reason = "";
+        return true;
+    }
+
+    /// <summary>The shell's settings from the config file.</summary>
+    public static KubernetesShellOptions ShellOptions(WebhookConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var render = RenderOptionsFactory.Create(config);
+        KeyAlgorithms.TryParse(config.Ca.KeyAlgorithm, out var caAlgorithm, out _);
+        KeyAlgorithms.TryParse(config.Leaf.KeyAlgorithm, out var leafAlgorithm, out _);
+        var source = config.Ca.Source switch
+        {
+            "import" => CaSource.Import,
+            "cert-manager" => CaSource.CertManager,
+            _ => CaSource.Generate,
+        };
+        return new KubernetesShellOptions
+        {
+            Ca = new CaStoreOptions
+            {
+                Namespace = config.Namespace,
+                SecretName = config.Ca.SecretName,
+                Source = source,
+                ImportSecretName = config.Ca.ImportSecretName,
+            },
+            CaGeneration = new CaOptions(caAlgorithm, config.Ca.Duration),
+            Leaf = new RenewalPolicy(config.Leaf.Duration, config.Leaf.RenewBefore),
+            LeafAlgorithm = leafAlgorithm,
+            PublicRootsPem = File.Exists(config.PublicRoots.File) ? File.ReadAllText(config.PublicRoots.File) : null,
+            Cilium = render.Cilium,
+            DetectCilium = config.Cilium.SecretsMode == "auto",
+            Applier = new ApplierOptions
+            {
+                WebhookNamespace = config.Namespace,
+                CertManagerIssuer = source == CaSource.CertManager ? new CertManagerIssuer(config.Ca.CertManager.IssuerKind, config.Ca.CertManager.IssuerName) : null,
+                LeafDuration = config.Leaf.Duration,
+                LeafRenewBefore = config.Leaf.RenewBefore,
+            },
+            CertManagerCaSecretName = config.Ca.CertManager.CaSecretName,
+            Informer = new InformerOptions { ResyncPeriod = config.Reconciler.ResyncPeriod },
+        };
+    }
+
+    /// <summary>The self-managed serving certificate's settings from the config file.</summary>
+    public static ServingCertificateOptions ServingOptions(WebhookConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var s = config.ServingCertificate;
+        return new ServingCertificateOptions
+        {
+            Namespace = config.Namespace,
+            SecretName = s.SecretName,
+            ServiceName = s.ServiceName,
+            WebhookConfigurationName = s.WebhookConfigurationName,
+            Duration = s.Duration,
+            RenewBefore = s.RenewBefore,
+            CaDuration = s.Duration * 10,
+            CaRenewBefore = s.Duration,
+        };
     }
 }

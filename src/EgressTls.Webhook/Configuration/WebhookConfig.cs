@@ -99,6 +99,10 @@ internal sealed record CertManagerConfig
     public string IssuerKind { get; init; } = "ClusterIssuer";
 
     public string IssuerName { get; init; } = "";
+
+    /// <summary>Secret or ConfigMap (webhook namespace, key <c>ca.crt</c>) with the issuer's CA for trust bundles;
+    /// empty: the <c>ca.crt</c> of the first Secret cert-manager issued.</summary>
+    public string CaSecretName { get; init; } = "";
 }
 
 /// <summary><c>leaf</c>: the per-domain certificates Envoy presents to pods.</summary>

@@ -186,7 +186,8 @@ internal static class RenderCommand
             var apiVersion = ManifestReader.Text(obj["apiVersion"])!;
             var kind = ManifestReader.Text(obj["kind"])!;
             var label = Label(obj);
-            if (IsKind(obj, "v1", "Pod"))
+            // Pods and Flux Providers are admitted as themselves; workloads through their pod template.
+            if (IsKind(obj, "v1", "Pod") || IsFluxProvider(apiVersion, kind))
             {
                 var pod = (JsonObject)obj.DeepClone();
                 if (Metadata(pod, "namespace") is not { Length: > 0 })
@@ -194,7 +195,7 @@ internal static class RenderCommand
                     EnsureMetadata(pod)["namespace"] = NamespaceOf(obj);
                 }
 
-                var result = RenderPod(pod, label);
+                var result = RenderAdmitted(pod, label);
                 if (result is null)
                 {
                     return obj.DeepClone();
@@ -212,7 +213,7 @@ internal static class RenderCommand
             if (PodTemplates.TemplatePath(apiVersion, kind) is { } path && PodTemplates.Find(obj, path) is { } template)
             {
                 var podFromTemplate = PodTemplates.ToPod(template, Metadata(obj, "name") ?? kind.ToLowerInvariant(), NamespaceOf(obj));
-                var result = RenderPod(podFromTemplate, label);
+                var result = RenderAdmitted(podFromTemplate, label);
                 if (result is null)
                 {
                     return obj.DeepClone();
@@ -225,8 +226,8 @@ internal static class RenderCommand
             return obj.DeepClone();
         }
 
-        // The patch to apply, or null when the object stays unchanged.
-        private ImmutableArray<Core.Patching.PatchOperation>? RenderPod(JsonObject pod, string label)
+        // The patch to apply to a Pod or Provider, or null when the object stays unchanged.
+        private ImmutableArray<Core.Patching.PatchOperation>? RenderAdmitted(JsonObject pod, string label)
         {
             var nsName = Metadata(pod, "namespace")!;
             var ns = Namespace(nsName);
@@ -351,6 +352,9 @@ internal static class RenderCommand
 
             return metadata;
         }
+
+        private static bool IsFluxProvider(string apiVersion, string kind) =>
+            kind == "Provider" && apiVersion is "notification.toolkit.fluxcd.io/v1beta3" or "notification.toolkit.fluxcd.io/v1beta2";
 
         private static bool IsKind(JsonObject obj, string apiVersion, string kind) =>
             ManifestReader.Text(obj["apiVersion"]) == apiVersion && ManifestReader.Text(obj["kind"]) == kind;

@@ -8,13 +8,15 @@ namespace EgressTls.Webhook.Serving;
 internal static class ServeCommand
 {
     public const string Usage = """
-        usage: egress-tls serve [--config FILE] [--standalone]
+        usage: egress-tls serve [--config FILE] [--kubeconfig FILE] [--standalone]
 
         Serves the admission webhook: POST /mutate, /healthz and /readyz over HTTPS on server.port (8443),
         and /metrics, /healthz and /readyz over plain HTTP on server.metricsPort (9090).
 
           --config FILE   JSON configuration (see README.md); defaults apply to everything not given.
                           The environment variable POD_NAMESPACE overrides "namespace".
+          --kubeconfig FILE  the cluster to use (default: in-cluster service account, else KUBECONFIG,
+                          else ~/.kube/config)
           --standalone    serve without a cluster: namespaces are assumed opted in, referenced Secrets
                           are assumed to exist, nothing is created. Implied when neither
                           KUBERNETES_SERVICE_HOST nor KUBECONFIG is set.
@@ -26,7 +28,7 @@ internal static class ServeCommand
 
     public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr, Func<string, string?> environment)
     {
-        var parsed = ParsedArguments.Parse(args, new HashSet<string> { "--config" }, new HashSet<string> { "--standalone", "--help" },
+        var parsed = ParsedArguments.Parse(args, new HashSet<string> { "--config", "--kubeconfig" }, new HashSet<string> { "--standalone", "--help" },
             new Dictionary<string, string> { ["-h"] = "--help", ["-c"] = "--config" });
         if (parsed.Has("--help"))
         {
@@ -45,14 +47,16 @@ internal static class ServeCommand
             return 2;
         }
 
-        var hasCluster = !string.IsNullOrEmpty(environment("KUBERNETES_SERVICE_HOST")) || !string.IsNullOrEmpty(environment("KUBECONFIG"));
+        var kubeconfig = parsed.Get("--kubeconfig");
+        var hasCluster = kubeconfig is not null
+            || !string.IsNullOrEmpty(environment("KUBERNETES_SERVICE_HOST")) || !string.IsNullOrEmpty(environment("KUBECONFIG"));
         var standalone = parsed.Has("--standalone") || !hasCluster;
         string? unavailable = null;
         try
         {
             await using var app = WebhookHost.Build(new ServeSettings(config, standalone), services =>
             {
-                if (!standalone && !ClusterServices.TryAdd(services, config, out var reason))
+                if (!standalone && !ClusterServices.TryAdd(services, config, out var reason, kubeconfig))
                 {
                     unavailable = reason;
                 }

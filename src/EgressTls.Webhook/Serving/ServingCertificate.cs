@@ -37,8 +37,15 @@ internal sealed class ServingCertificate : IDisposable
     /// <summary>True when the certificate comes from files (and is reloaded); false for an ephemeral one.</summary>
     public bool FromFiles => certFile is not null;
 
-    /// <summary>False while configured files have yet to appear (an ephemeral certificate answers meanwhile).</summary>
+    /// <summary>False while configured files have yet to appear, or a supplied certificate has yet to be
+    /// supplied (an ephemeral certificate answers meanwhile).</summary>
     public bool Loaded { get; private set; } = true;
+
+    /// <summary>True when the certificate is supplied in memory (<see cref="Supply"/>, self-managed mode).</summary>
+    public bool Supplied { get; private init; }
+
+    /// <summary>What readiness waits for while <see cref="Loaded"/> is false.</summary>
+    public string WaitingFor { get; set; } = "waiting for the serving certificate files (server.certFile, server.keyFile)";
 
     /// <summary>The certificate in use (after a reload check).</summary>
     public X509Certificate2 Certificate
@@ -127,6 +134,38 @@ internal sealed class ServingCertificate : IDisposable
         {
             throw new Configuration.ConfigException(
                 $"server.certFile/server.keyFile: cannot load a certificate and key from {certFile} and {keyFile}: {ex.Message}");
+        }
+    }
+
+    /// <summary>
+    /// A certificate supplied later in memory (<see cref="Supply"/>): the self-managed serving certificate,
+    /// read from its Secret by the API, so nothing is mounted and nothing written to disk. Until then the
+    /// placeholder answers handshakes and readiness fails.
+    /// </summary>
+    public static ServingCertificate Pending(X509Certificate2 placeholder, ILogger logger) =>
+        new(null, null, placeholder, "", logger) { Loaded = false, Supplied = true, WaitingFor = "waiting for the self-managed serving certificate" };
+
+    /// <summary>Serves <paramref name="certificatePem"/> from the next handshake on (no-op when unchanged).</summary>
+    public void Supply(string certificatePem, string privateKeyPem)
+    {
+        var seen = Convert.ToHexString(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(certificatePem)));
+        lock (gate)
+        {
+            if (seen == fingerprint)
+            {
+                return;
+            }
+
+            var loaded = X509Certificate2.CreateFromPem(certificatePem, privateKeyPem);
+            var previous = certificate;
+            certificate = loaded;
+            current = SslStreamCertificateContext.Create(loaded, additionalCertificates: null, offline: true);
+            fingerprint = seen;
+            Loaded = true;
+            logger.LogInformation(
+                "Serving the self-managed certificate {Subject} (thumbprint {Thumbprint}, expires {NotAfter:o})",
+                loaded.Subject, loaded.Thumbprint, loaded.NotAfter.ToUniversalTime());
+            previous.Dispose();
         }
     }
 

@@ -10,7 +10,7 @@ internal sealed class ServingCertificateHealthCheck(ServingCertificate certifica
         var current = certificate.Certificate;
         if (!certificate.Loaded)
         {
-            return Task.FromResult(HealthCheckResult.Unhealthy("waiting for the serving certificate files (server.certFile, server.keyFile)"));
+            return Task.FromResult(HealthCheckResult.Unhealthy(certificate.WaitingFor));
         }
 
         var now = time.GetUtcNow();

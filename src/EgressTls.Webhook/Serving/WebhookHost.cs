@@ -59,7 +59,7 @@ internal static class WebhookHost
         builder.Services.AddSerilog(logger, dispose: true);
 
         using var bootstrapFactory = new Serilog.Extensions.Logging.SerilogLoggerFactory(logger);
-        var certificate = LoadCertificate(config, bootstrapFactory.CreateLogger("EgressTls.Webhook.Serving.ServingCertificate"));
+        var certificate = LoadCertificate(settings, bootstrapFactory.CreateLogger("EgressTls.Webhook.Serving.ServingCertificate"));
 
         builder.WebHost.UseKestrelHttpsConfiguration();
         builder.WebHost.ConfigureKestrel(kestrel =>
@@ -90,6 +90,7 @@ internal static class WebhookHost
         services.AddSingleton(new AdmissionSettings(
             RenderOptionsFactory.Create(config), settings.Standalone, config.Admission.ApplyTimeout, config.Flux.Enabled,
             config.Server.MaxRequestBodyBytes));
+        services.AddSingleton(new Cluster.CurrentRenderOptions(RenderOptionsFactory.Create(config)));
         services.AddSingleton<AdmissionHandler>();
         services.AddSingleton<MutateEndpoint>();
         services.AddHealthChecks().AddCheck<ServingCertificateHealthCheck>("serving-certificate", tags: [HealthEndpoints.ReadyTag]);
@@ -109,7 +110,7 @@ internal static class WebhookHost
         app.MapMetrics("/metrics");
 
         var startupLog = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("EgressTls.Webhook");
-        if (!certificate.FromFiles)
+        if (!certificate.FromFiles && !certificate.Supplied)
         {
             startupLog.LogWarning(
                 "NO SERVING CERTIFICATE CONFIGURED (server.certFile/server.keyFile): serving HTTPS with an EPHEMERAL SELF-SIGNED certificate "
@@ -145,11 +146,18 @@ internal static class WebhookHost
         }
     }
 
-    private static ServingCertificate LoadCertificate(WebhookConfig config, Microsoft.Extensions.Logging.ILogger logger)
+    private static ServingCertificate LoadCertificate(ServeSettings settings, Microsoft.Extensions.Logging.ILogger logger)
     {
+        var config = settings.Config;
         X509Certificate2 Ephemeral() => EphemeralCertificate.Create(config.ServingCertificate.ServiceName, config.Namespace, DateTimeOffset.UtcNow);
-        return config.Server.CertFile.Length > 0
-            ? ServingCertificate.FromPemFiles(config.Server.CertFile, config.Server.KeyFile, Ephemeral, logger)
+        if (config.Server.CertFile.Length > 0)
+        {
+            return ServingCertificate.FromPemFiles(config.Server.CertFile, config.Server.KeyFile, Ephemeral, logger);
+        }
+
+        // In a cluster, self-managed mode serves the certificate of its Secret from memory (Cluster.SelfManagedCertificateService).
+        return !settings.Standalone && config.ServingCertificate.Mode == "self-managed"
+            ? ServingCertificate.Pending(Ephemeral(), logger)
             : ServingCertificate.Ephemeral(Ephemeral(), logger);
     }
 

@@ -17,44 +17,15 @@ public class GoldenTests
     public static TheoryData<string> Cases() => [.. GoldenCase.Names()];
 
     [Fact]
-    public void There_are_at_least_25_cases_and_no_orphaned_golden()
-    {
-        var inputs = GoldenCase.Names().ToHashSet(StringComparer.Ordinal);
-        var goldens = Directory.GetFiles(GoldenCase.Directory, "*.golden.yaml")
-            .Select(f => Path.GetFileName(f)[..^".golden.yaml".Length]);
-
-        inputs.Should().HaveCountGreaterThanOrEqualTo(25);
-        goldens.Where(g => !inputs.Contains(g)).Should().BeEmpty("every golden file needs its input case");
-    }
+    public void There_are_at_least_25_cases_and_no_orphaned_golden() => GoldenChecks.HasCasesAndNoOrphanedGolden(GoldenCase.Pods, 25);
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void Output_matches_the_golden_file(string name)
-    {
-        var golden = GoldenCase.Load(name);
-        var result = golden.Render();
-        var actual = GoldenWriter.Write(golden, result, Mutate(golden, result));
-
-        if (Environment.GetEnvironmentVariable("UPDATE_GOLDEN") == "1")
-        {
-            File.WriteAllText(golden.GoldenPath, actual);
-        }
-
-        File.Exists(golden.GoldenPath).Should().BeTrue($"{golden.GoldenPath} is missing; run with UPDATE_GOLDEN=1");
-        actual.Should().Be(File.ReadAllText(golden.GoldenPath));
-    }
+    public void Output_matches_the_golden_file(string name) => GoldenChecks.MatchesGoldenFile(GoldenCase.Load(name));
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void Rendering_is_deterministic(string name)
-    {
-        var first = GoldenCase.Load(name);
-        var second = GoldenCase.Load(name);
-        var a = first.Render();
-        var b = second.Render();
-
-        GoldenWriter.Write(first, a, Mutate(first, a)).Should().Be(GoldenWriter.Write(second, b, Mutate(second, b)));
-    }
+    public void Rendering_is_deterministic(string name) => GoldenChecks.RendersDeterministically(GoldenCase.Pods, name);
 
     [Theory]
     [MemberData(nameof(Cases))]
@@ -76,43 +47,7 @@ public class GoldenTests
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public async Task Kubectl_applies_the_patch_to_the_same_pod(string name)
-    {
-        var golden = GoldenCase.Load(name);
-        if (golden.Render() is not Mutated m || m.Patch.IsEmpty)
-        {
-            return;
-        }
-
-        var kubectl = Tools.Require("kubectl");
-        var dir = Directory.CreateTempSubdirectory("egress-tls-golden-");
-        try
-        {
-            var podFile = Path.Combine(dir.FullName, "pod.json");
-            File.WriteAllText(podFile, golden.Input.Object.ToJsonString());
-            var start = new ProcessStartInfo(kubectl)
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                ArgumentList = { "patch", "--local", "-f", podFile, "--type=json", "-p", GoldenWriter.PatchJson(m).ToJsonString(), "-o", "json" },
-            };
-            // --local never contacts a cluster; an empty kubeconfig keeps a developer's context out of it.
-            start.Environment["KUBECONFIG"] = Path.Combine(dir.FullName, "none");
-            using var process = Process.Start(start)!;
-            var stdout = process.StandardOutput.ReadToEndAsync();
-            var stderr = await process.StandardError.ReadToEndAsync();
-            await process.WaitForExitAsync();
-
-            process.ExitCode.Should().Be(0, stderr);
-            var patched = JsonNode.Parse(await stdout)!;
-            var expected = JsonPatch.Apply(golden.Input.Object, m.Patch);
-            JsonNode.DeepEquals(patched, expected).Should().BeTrue($"kubectl gave\n{Yaml.Write(patched)}\nexpected\n{Yaml.Write(expected)}");
-        }
-        finally
-        {
-            dir.Delete(recursive: true);
-        }
-    }
+    public Task Kubectl_applies_the_patch_to_the_same_pod(string name) => GoldenChecks.KubectlAppliesThePatchAsync(GoldenCase.Load(name));
 
     [Theory]
     [MemberData(nameof(Cases))]
@@ -201,7 +136,4 @@ public class GoldenTests
             File.Delete(file);
         }
     }
-
-    private static JsonObject? Mutate(GoldenCase golden, RenderResult result) =>
-        result is Mutated m ? JsonPatch.Apply(golden.Input.Object, m.Patch) : null;
 }

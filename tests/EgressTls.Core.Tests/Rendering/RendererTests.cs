@@ -134,7 +134,7 @@ public class RendererTests
 
     [Theory]
     [InlineData("""{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"d"}}""")]
-    [InlineData("""{"apiVersion":"notification.toolkit.fluxcd.io/v1beta3","kind":"Provider","metadata":{"name":"p"}}""")]
+    [InlineData("""{"apiVersion":"notification.toolkit.fluxcd.io/v1beta1","kind":"Provider","metadata":{"name":"p"}}""")]
     [InlineData("""{"metadata":{"name":"no-kind"}}""")]
     public void Other_kinds_are_skipped(string json)
     {

@@ -7,31 +7,37 @@ using EgressTls.Core.Serialization;
 namespace EgressTls.Core.Tests.Support;
 
 /// <summary>
-/// One case under testdata/pods: a YAML stream of an optional <c>kind: RenderCase</c> document (test
-/// context: operation, secretsComplete, option overrides), optional Namespace and Secret documents, and
-/// the object to render (the remaining document).
+/// One case under testdata/&lt;folder&gt; (<c>pods</c>, <c>providers</c>): a YAML stream of an optional
+/// <c>kind: RenderCase</c> document (test context: operation, secretsComplete, option overrides), optional
+/// Namespace and Secret documents, and the object to render (the last remaining document). For UPDATE, a
+/// remaining document before it is the old object (default: the object itself).
 /// </summary>
-internal sealed record GoldenCase(string Name, RenderInput Input, RenderOptions Options)
+internal sealed record GoldenCase(string Name, RenderInput Input, RenderOptions Options, string Folder = GoldenCase.Pods)
 {
-    public static string Directory => Path.Combine(Tools.RepoRoot, "tests", "EgressTls.Core.Tests", "testdata", "pods");
+    public const string Pods = "pods";
 
-    public static IEnumerable<string> Names() =>
-        System.IO.Directory.GetFiles(Directory, "*.yaml")
+    public static string Directory => DirectoryOf(Pods);
+
+    public static string DirectoryOf(string folder) => Path.Combine(Tools.RepoRoot, "tests", "EgressTls.Core.Tests", "testdata", folder);
+
+    public static IEnumerable<string> Names(string folder = Pods) =>
+        System.IO.Directory.GetFiles(DirectoryOf(folder), "*.yaml")
             .Where(f => !f.EndsWith(".golden.yaml", StringComparison.Ordinal))
             .Select(f => Path.GetFileNameWithoutExtension(f))
             .Order(StringComparer.Ordinal);
 
-    public string InputPath => Path.Combine(Directory, Name + ".yaml");
+    public string InputPath => Path.Combine(DirectoryOf(Folder), Name + ".yaml");
 
-    public string GoldenPath => Path.Combine(Directory, Name + ".golden.yaml");
+    public string GoldenPath => Path.Combine(DirectoryOf(Folder), Name + ".golden.yaml");
 
-    public static GoldenCase Load(string name)
+    public static GoldenCase Load(string name, string folder = Pods)
     {
-        var documents = Yaml.ParseStream(File.ReadAllText(Path.Combine(Directory, name + ".yaml"))).OfType<JsonObject>().ToList();
+        var documents = Yaml.ParseStream(File.ReadAllText(Path.Combine(DirectoryOf(folder), name + ".yaml"))).OfType<JsonObject>().ToList();
         var context = documents.FirstOrDefault(d => (string?)d["kind"] == "RenderCase") ?? new JsonObject();
         var namespaceDoc = documents.FirstOrDefault(d => (string?)d["kind"] == "Namespace");
         var secrets = documents.Where(d => (string?)d["kind"] == "Secret").ToList();
-        var obj = documents.Last(d => (string?)d["kind"] is not ("RenderCase" or "Namespace" or "Secret"));
+        var objects = documents.Where(d => (string?)d["kind"] is not ("RenderCase" or "Namespace" or "Secret")).ToList();
+        var obj = objects[^1];
 
         var nsName = (string?)namespaceDoc?["metadata"]?["name"] ?? (string?)obj["metadata"]?["namespace"] ?? "default";
         var ns = new NamespaceInfo(nsName, Map(namespaceDoc?["metadata"]?["labels"]), Map(namespaceDoc?["metadata"]?["annotations"]));
@@ -50,9 +56,9 @@ internal sealed record GoldenCase(string Name, RenderInput Input, RenderOptions 
             operation,
             ns,
             summaries,
-            OldObject: operation == AdmissionOperation.Update ? obj : null,
+            OldObject: operation == AdmissionOperation.Update ? (objects.Count > 1 ? objects[^2] : obj) : null,
             SecretsComplete: context["secretsComplete"] is JsonValue complete && complete.GetValue<bool>());
-        return new GoldenCase(name, input, ParseOptions(context["options"] as JsonObject));
+        return new GoldenCase(name, input, ParseOptions(context["options"] as JsonObject), folder);
     }
 
     public RenderResult Render() => Render(Input);
@@ -86,6 +92,16 @@ internal sealed record GoldenCase(string Name, RenderInput Input, RenderOptions 
         if (overrides["ciliumVersion"] is JsonValue version)
         {
             options = options with { Cilium = options.Cilium with { Version = Version.Parse((string)version!) } };
+        }
+
+        if (overrides["clusterwideEnvoyConfig"] is JsonValue clusterwide)
+        {
+            options = options with { Cilium = options.Cilium with { ClusterwideEnvoyConfig = clusterwide.GetValue<bool>() } };
+        }
+
+        if (overrides["notificationControllerSelector"] is JsonObject selector)
+        {
+            options = options with { FluxNotificationControllerSelector = Map(selector) };
         }
 
         if (overrides["trustMountPath"] is JsonValue mount)

@@ -4,7 +4,7 @@ using EgressTls.Core.Patching;
 
 namespace EgressTls.Core.Tests.Support;
 
-/// <summary>A minimal RFC 6902 applier (add, replace, test) for checking patches without a cluster.
+/// <summary>A minimal RFC 6902 applier (add, replace, remove of a member, test) for checking patches without a cluster.
 /// kubectl's own patch code checks the same patches in <c>GoldenTests</c>.</summary>
 internal static class JsonPatch
 {
@@ -32,6 +32,9 @@ internal static class JsonPatch
                     break;
                 case ("replace", JsonArray array):
                     array[int.Parse(last, CultureInfo.InvariantCulture)] = op.Value?.DeepClone();
+                    break;
+                case ("remove", JsonObject obj) when obj.ContainsKey(last):
+                    obj.Remove(last);
                     break;
                 case ("test", _):
                     var current = Resolve(result, tokens);

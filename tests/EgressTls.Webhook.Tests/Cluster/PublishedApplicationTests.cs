@@ -1,0 +1,116 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json.Nodes;
+using EgressTls.Webhook.Tests.Support;
+using Xunit.Abstractions;
+
+namespace EgressTls.Webhook.Tests.Cluster;
+
+/// <summary>The published application as the image runs it: read-only directory, non-root user (65534),
+/// HOME and TMPDIR on a writable temp directory, an ephemeral serving certificate.</summary>
+public sealed class PublishedApplicationTests(PublishedApplication app, ITestOutputHelper output) : IClassFixture<PublishedApplication>
+{
+    [Fact]
+    public async Task Starts_as_a_non_root_user_from_a_read_only_directory_and_serves_readyz_and_mutate_over_tls()
+    {
+        File.Exists(Path.Combine(app.AppDirectory, "egress-tls.dll")).Should().BeTrue();
+        var (https, metrics) = (FreePort(), FreePort());
+        var config = Path.Combine(app.WritableDirectory, "config.json");
+        await File.WriteAllTextAsync(config, new JsonObject
+        {
+            ["namespace"] = "egress-tls",
+            ["server"] = new JsonObject { ["port"] = https, ["metricsPort"] = metrics },
+        }.ToJsonString());
+
+        var start = new ProcessStartInfo(Environment.IsPrivilegedProcess ? Tools.Require("setpriv") : Tools.Require("dotnet"))
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = app.WritableDirectory,
+        };
+        if (Environment.IsPrivilegedProcess)
+        {
+            foreach (var a in new[] { "--reuid=65534", "--regid=65534", "--clear-groups", Tools.Require("dotnet") })
+            {
+                start.ArgumentList.Add(a);
+            }
+        }
+
+        foreach (var a in new[] { Path.Combine(app.AppDirectory, "egress-tls.dll"), "serve", "--standalone", "--config", config })
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        start.Environment["HOME"] = app.WritableDirectory;
+        start.Environment["TMPDIR"] = app.WritableDirectory;
+        start.Environment["DOTNET_CLI_HOME"] = app.WritableDirectory;
+        start.Environment.Remove("KUBECONFIG");
+        start.Environment.Remove("KUBERNETES_SERVICE_HOST");
+        var logs = new StringBuilder();
+        var watch = Stopwatch.StartNew();
+        using var process = Process.Start(start)!;
+        process.OutputDataReceived += (_, e) => { lock (logs) { logs.AppendLine(e.Data); } };
+        process.ErrorDataReceived += (_, e) => { lock (logs) { logs.AppendLine(e.Data); } };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try
+        {
+            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{metrics}"), Timeout = TimeSpan.FromSeconds(2) };
+            TimeSpan? ready = null;
+            while (watch.Elapsed < TimeSpan.FromSeconds(60) && !process.HasExited)
+            {
+                try
+                {
+                    if ((await http.GetAsync("/readyz")).StatusCode == HttpStatusCode.OK)
+                    {
+                        ready = watch.Elapsed;
+                        break;
+                    }
+                }
+                catch (HttpRequestException)
+                {
+                }
+
+                await Task.Delay(25);
+            }
+
+            ready.Should().NotBeNull("the published application should become ready; its output:\n" + logs);
+            using var handler = new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, _, _, _) => true };
+            using var tls = new HttpClient(handler) { BaseAddress = new Uri($"https://127.0.0.1:{https}") };
+            var content = new StringContent(Reviews.ConfigMap("uid-published").ToJsonString(), Encoding.UTF8, "application/json");
+            var mutate = await tls.PostAsync("/mutate", content);
+            var answer = JsonNode.Parse(await mutate.Content.ReadAsStringAsync())!;
+
+            mutate.StatusCode.Should().Be(HttpStatusCode.OK);
+            ((string?)answer["response"]!["uid"]).Should().Be("uid-published");
+            (await RunsAsUserAsync(process.Id)).Should().NotBe(0, "the process must not run as root");
+            output.WriteLine($"publish size: {app.SizeBytes / 1024.0 / 1024.0:0.0} MiB ({app.SizeBytes} bytes), publish time {app.PublishTime.TotalSeconds:0.0}s");
+            output.WriteLine($"process start to /readyz 200: {ready!.Value.TotalMilliseconds:0} ms");
+            await File.AppendAllTextAsync(Path.Combine(Path.GetTempPath(), "egress-tls-published-figures.txt"),
+                $"{DateTime.UtcNow:o} size_bytes={app.SizeBytes} ready_ms={ready.Value.TotalMilliseconds:0}\n");
+        }
+        finally
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+    }
+
+    private static async Task<int> RunsAsUserAsync(int pid)
+    {
+        // setpriv execs dotnet in place, so the pid is the application's.
+        var status = await File.ReadAllLinesAsync($"/proc/{pid}/status");
+        var uid = status.First(l => l.StartsWith("Uid:", StringComparison.Ordinal)).Split('\t', StringSplitOptions.RemoveEmptyEntries)[1];
+        return int.Parse(uid, System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
