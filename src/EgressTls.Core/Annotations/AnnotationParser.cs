@@ -12,6 +12,10 @@ public static class AnnotationParser
 {
     private const string TlsSecretType = "kubernetes.io/tls";
 
+    // Errors reported per annotation: a value with thousands of mistakes must not make a denial of megabytes
+    // (the API server returns it to the user and logs it); the rest are counted in one closing error.
+    private const int MaxErrorsPerField = 20;
+
     /// <summary>
     /// Parses and validates. Secrets are checked against <paramref name="secrets"/>: a referenced Secret
     /// that is absent is an error when <paramref name="secretsComplete"/>, and assumed valid otherwise.
@@ -26,8 +30,15 @@ public static class AnnotationParser
         var warnings = ImmutableArray.CreateBuilder<string>();
         var values = annotations.Values;
 
+        var errorsPerKey = new Dictionary<AnnotationKey, int>();
         void Error(AnnotationKey key, string message)
         {
+            var count = errorsPerKey[key] = errorsPerKey.GetValueOrDefault(key) + 1;
+            if (count > MaxErrorsPerField)
+            {
+                return;
+            }
+
             var value = values[key.FullName];
             var suffix = value.Origin == AnnotationOrigin.Namespace ? $" (default set on namespace {ValueQuote.Quote(value.OriginName)})" : string.Empty;
             errors.Add(new FieldError(value.FieldFor(key), message + suffix));
@@ -139,6 +150,11 @@ public static class AnnotationParser
         if (intercept is not null && !injectCa)
         {
             warnings.Add("egress-tls.io/inject-ca is false: the pod's TLS clients must trust the interception CA by other means, or intercepted connections fail");
+        }
+
+        foreach (var (key, count) in errorsPerKey.Where(e => e.Value > MaxErrorsPerField).OrderBy(e => e.Key.Name, StringComparer.Ordinal))
+        {
+            errors.Add(new FieldError(values[key.FullName].FieldFor(key), $"has {count - MaxErrorsPerField} more problems not listed; expected {key.Form}"));
         }
 
         return new EgressRequest(intercept, mtls, injectCa, systemPaths, otherEgress, errors.ToImmutable(), warnings.ToImmutable());

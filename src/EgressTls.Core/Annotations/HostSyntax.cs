@@ -161,7 +161,10 @@ public static class HostSyntax
     {
         normalized = text;
         var parts = text.Split('.');
-        if (parts.Length != 4 || parts.Any(p => p.Length is 0 or > 3 || !p.All(char.IsAsciiDigit) || int.Parse(p, CultureInfo.InvariantCulture) > 255))
+        // A leading zero ("010") is octal to IPAddress.Parse and inet_aton but decimal elsewhere, and "09" makes
+        // IPAddress.Parse throw; like Go's net.ParseIP (which Cilium and Kubernetes use) such octets are refused.
+        if (parts.Length != 4 || parts.Any(p => p.Length is 0 or > 3 || !p.All(char.IsAsciiDigit) || (p.Length > 1 && p[0] == '0')
+            || int.Parse(p, CultureInfo.InvariantCulture) > 255))
         {
             return false;
         }

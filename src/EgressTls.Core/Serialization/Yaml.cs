@@ -140,7 +140,11 @@ public static class Yaml
     private static void EmitString(IEmitter emitter, string text)
     {
         ScalarStyle style;
-        if (text.Contains('\n', StringComparison.Ordinal))
+        // A literal block carries only printable characters and '\n': a reader normalises "\r\n" and "\r" to
+        // "\n" (YAML 1.2 section 5.4) and other control characters cannot appear unescaped, so such strings
+        // are double-quoted (escaped) instead, or `render` would print a different value than the webhook saw.
+        if (text.Contains('\n', StringComparison.Ordinal)
+            && !text.Any(c => c is not ('\n' or '\t') && (char.IsControl(c) || c is '\u2028' or '\u2029')))
         {
             style = ScalarStyle.Literal;
         }

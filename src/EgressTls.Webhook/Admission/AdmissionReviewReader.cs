@@ -51,6 +51,24 @@ internal static class AdmissionReviewReader
             return false;
         }
 
+        // "\ud800" is valid JSON but no Unicode text: kube-apiserver (Go) never sends one (it decodes it to
+        // U+FFFD), and writing it back in a denial or patch makes System.Text.Json throw, which was a 500.
+        string? where;
+        try
+        {
+            where = FindUnpairedSurrogate(root);
+        }
+        catch (InvalidOperationException)
+        {
+            where = "a key";
+        }
+
+        if (where is not null)
+        {
+            reason = $"request body is not valid Unicode: {where} holds an unpaired UTF-16 surrogate escape; expected UTF-8 text";
+            return false;
+        }
+
         try
         {
             return TryReadReview(root, out request, out reason);
@@ -61,6 +79,62 @@ internal static class AdmissionReviewReader
             reason = $"malformed AdmissionReview: {ex.Message}";
             return false;
         }
+    }
+
+    private static string? FindUnpairedSurrogate(JsonNode? node)
+    {
+        switch (node)
+        {
+            case JsonObject obj:
+                foreach (var (key, value) in obj)
+                {
+                    if (!IsWellFormed(key))
+                    {
+                        return $"a key in {obj.GetPath()}";
+                    }
+
+                    if (FindUnpairedSurrogate(value) is { } where)
+                    {
+                        return where;
+                    }
+                }
+
+                return null;
+            case JsonArray array:
+                return array.Select(FindUnpairedSurrogate).FirstOrDefault(w => w is not null);
+            case JsonValue value when value.GetValueKind() == JsonValueKind.String:
+                try
+                {
+                    return IsWellFormed(value.GetValue<string>()) ? null : value.GetPath();
+                }
+                catch (InvalidOperationException)
+                {
+                    // The parsed node refuses to materialise it ("Cannot read invalid UTF-16 JSON text as string").
+                    return value.GetPath();
+                }
+
+            default:
+                return null;
+        }
+    }
+
+    private static bool IsWellFormed(string text) => !text.AsSpan().ContainsAnyInRange('\uD800', '\uDFFF') || IsPaired(text);
+
+    private static bool IsPaired(string text)
+    {
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                i++;
+            }
+            else if (char.IsSurrogate(text[i]))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private static bool TryReadReview(JsonNode? root, out AdmissionRequestData? request, out string reason)
