@@ -153,8 +153,9 @@ public static class Renderer
         return new Mutated(builder.Operations, [.. ordered], warnings.ToImmutable());
     }
 
-    /// <summary>The namespace trust bundle ConfigMap (data filled by the shell).</summary>
-    internal static GeneratedObject TrustBundle(string namespaceName, RenderOptions options) => new(
+    /// <summary>The namespace trust bundle ConfigMap (data filled by the shell), as admission and the
+    /// reconciler both generate it.</summary>
+    public static GeneratedObject TrustBundle(string namespaceName, RenderOptions options) => new(
         new JsonObject
         {
             ["apiVersion"] = "v1",

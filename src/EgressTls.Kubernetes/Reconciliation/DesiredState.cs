@@ -194,23 +194,11 @@ public static class DesiredState
         }
     }
 
-    /// <summary>The namespace trust bundle ConfigMap, as admission generates it (data filled by the applier).</summary>
+    /// <summary>The namespace trust bundle ConfigMap, exactly as admission generates it (data filled by the applier).</summary>
     public static GeneratedObject TrustBundle(string namespaceName, RenderOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        return new GeneratedObject(
-            new JsonObject
-            {
-                ["apiVersion"] = "v1",
-                ["kind"] = "ConfigMap",
-                ["metadata"] = new JsonObject
-                {
-                    ["name"] = options.TrustBundleName,
-                    ["namespace"] = namespaceName,
-                    ["labels"] = new JsonObject { [Naming.ManagedByLabel] = Naming.ManagedByValue },
-                },
-            },
-            new TrustBundleContent());
+        return Renderer.TrustBundle(namespaceName, options);
     }
 
     // The profile the render put the pod under (the label on its policy and Envoy config).
