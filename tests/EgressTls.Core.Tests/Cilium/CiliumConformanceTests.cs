@@ -1,11 +1,11 @@
-using System.Diagnostics;
+using EgressTls.Core.Tests.Support;
 
 namespace EgressTls.Core.Tests.Cilium;
 
 /// <summary>
 /// Every golden output is validated by the shared conformance checker against the CRD schemas of ITS
 /// target Cilium version (strict: unknown fields fail, so a 1.16+ field in a 1.14 output fails) and
-/// against Envoy's protos. The checker installs its npm dependencies on first use (needs node and npm).
+/// against Envoy's protos. tests/conformance-check.sh installs the checker's npm dependencies on first use (needs node and npm).
 /// </summary>
 public class CiliumConformanceTests
 {
@@ -15,7 +15,6 @@ public class CiliumConformanceTests
     [MemberData(nameof(Versions))]
     public void Golden_outputs_pass_the_conformance_checker_for_their_Cilium_version(string version)
     {
-        var checker = Checker();
         var cases = CiliumCase.Names().Select(CiliumCase.Load)
             .Where(c => c.Options.Cilium.Version == Version.Parse(version))
             .ToList();
@@ -29,7 +28,7 @@ public class CiliumConformanceTests
             File.Exists(file).Should().BeTrue($"{file} is missing; run with UPDATE_GOLDEN=1");
         }
 
-        var (exitCode, output) = Run(checker, ["--cilium", version, .. files]);
+        var (exitCode, output) = Run(["--cilium", version, .. files]);
 
         exitCode.Should().Be(0, $"the conformance checker must accept every object for Cilium {version}:\n{output}");
         output.Should().NotContain("FAIL");
@@ -38,54 +37,18 @@ public class CiliumConformanceTests
     [Fact]
     public void A_field_of_a_newer_Cilium_fails_the_older_schema_so_the_per_version_check_is_meaningful()
     {
-        var checker = Checker();
         var newer = CiliumCase.Load("poc-domain-groups");
         newer.Options.Cilium.SupportsEnableDefaultDeny.Should().BeTrue();
 
-        var (exitCode, output) = Run(checker, ["--cilium", "1.14", newer.GoldenPath]);
+        var (exitCode, output) = Run(["--cilium", "1.14", newer.GoldenPath]);
 
         exitCode.Should().NotBe(0);
         output.Should().Contain("enableDefaultDeny");
     }
 
-    private static string Checker()
+    private static (int ExitCode, string Output) Run(IEnumerable<string> args)
     {
-        var shared = TestPaths.SharedDirectory;
-        var checker = Path.Combine(shared, "tools", "conformance", "check");
-        File.Exists(checker).Should().BeTrue(
-            $"the conformance checker is expected at {checker}; set EGRESS_TLS_SHARED to the shared folder (default <repo>/../shared) and run tests/run.sh, which installs node/npm");
-        return checker;
-    }
-
-    private static (int ExitCode, string Output) Run(string checker, IEnumerable<string> args)
-    {
-        var info = new ProcessStartInfo(checker)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var arg in args)
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        Process process;
-        try
-        {
-            process = Process.Start(info)!;
-        }
-        catch (System.ComponentModel.Win32Exception e)
-        {
-            throw new InvalidOperationException($"cannot run {checker} ({e.Message}); it needs bash, node and npm: run tests/run.sh", e);
-        }
-
-        using (process)
-        {
-            var stdout = process.StandardOutput.ReadToEndAsync();
-            var stderr = process.StandardError.ReadToEndAsync();
-            process.WaitForExit();
-            return (process.ExitCode, stdout.Result + stderr.Result);
-        }
+        var (exitCode, stdout, stderr) = ConformanceChecker.RunAsync([.. args]).GetAwaiter().GetResult();
+        return (exitCode, stdout + stderr);
     }
 }

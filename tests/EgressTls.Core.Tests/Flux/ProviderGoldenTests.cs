@@ -83,20 +83,13 @@ public class ProviderGoldenTests
         manifests.Count(m => (string?)m!["kind"] == "Provider").Should().BeGreaterThanOrEqualTo(version == "1.17" ? 8 : 1, $"the golden cases render Providers for Cilium {version}");
         manifests.Should().Contain(m => (string?)m!["kind"] == "CiliumNetworkPolicy");
 
-        var check = Path.Combine(TestPaths.SharedDirectory, "tools", "conformance", "check");
-        File.Exists(check).Should().BeTrue($"the conformance checker is expected at {check} (set EGRESS_TLS_SHARED; tests/run.sh does)");
         var file = Path.Combine(Path.GetTempPath(), $"egress-tls-providers-{version}-{Environment.ProcessId}.json");
         File.WriteAllText(file, manifests.ToJsonString());
         try
         {
-            var start = new ProcessStartInfo(check) { RedirectStandardOutput = true, RedirectStandardError = true, ArgumentList = { "--cilium", version, file } };
-            using var process = Process.Start(start)!;
-            var stdout = process.StandardOutput.ReadToEndAsync();
-            var stderr = await process.StandardError.ReadToEndAsync();
-            await process.WaitForExitAsync();
-            var output = await stdout;
+            var (exitCode, output, stderr) = await ConformanceChecker.RunAsync("--cilium", version, file);
 
-            process.ExitCode.Should().Be(0, $"{output}\n{stderr}");
+            exitCode.Should().Be(0, $"{output}\n{stderr}");
             output.Should().Contain("Provider").And.NotContain("FAIL");
         }
         finally

@@ -115,21 +115,13 @@ public class GoldenTests
         }
 
         manifests.Count.Should().BeGreaterThan(10, "the golden cases generate policies and Envoy configs");
-        var shared = Environment.GetEnvironmentVariable("EGRESS_TLS_SHARED") ?? Path.Combine(Tools.RepoRoot, "..", "shared");
-        var check = Path.Combine(shared, "tools", "conformance", "check");
-        File.Exists(check).Should().BeTrue($"the conformance checker is expected at {check} (set EGRESS_TLS_SHARED; tests/run.sh does)");
-
         var file = Path.Combine(Path.GetTempPath(), $"egress-tls-admission-{Environment.ProcessId}.json");
         File.WriteAllText(file, manifests.ToJsonString());
         try
         {
-            var start = new ProcessStartInfo(check) { RedirectStandardOutput = true, RedirectStandardError = true, ArgumentList = { "--cilium", "1.17", file } };
-            using var process = Process.Start(start)!;
-            var stdout = process.StandardOutput.ReadToEndAsync();
-            var stderr = await process.StandardError.ReadToEndAsync();
-            await process.WaitForExitAsync();
+            var (exitCode, stdout, stderr) = await ConformanceChecker.RunAsync("--cilium", "1.17", file);
 
-            process.ExitCode.Should().Be(0, $"{await stdout}\n{stderr}");
+            exitCode.Should().Be(0, $"{stdout}\n{stderr}");
         }
         finally
         {
