@@ -15,9 +15,19 @@ namespace EgressTls.Kubernetes;
 /// </summary>
 public sealed class KubernetesShell : IAsyncDisposable
 {
+    private readonly CaRotator? rotator;
+    private readonly KubernetesShellOptions options;
+    private readonly TimeProvider time;
+    private readonly ILogger logger;
+
     private KubernetesShell(IKubernetes client, ApiCallPipeline pipeline, ResourceInformer<V1Namespace> namespaces, KubernetesAdmissionContextReader reader,
-        DesiredStateApplier applier, PkiCertificateMaterial? material, CertManagerTrustMaterial? certManagerTrust, CiliumDetection cilium)
+        DesiredStateApplier applier, RotatingCertificateMaterial? material, CaRotator? rotator, CertManagerTrustMaterial? certManagerTrust, CiliumDetection cilium,
+        KubernetesShellOptions options, TimeProvider time, ILogger logger)
     {
+        this.rotator = rotator;
+        this.options = options;
+        this.time = time;
+        this.logger = logger;
         CertManagerTrust = certManagerTrust;
         Client = client;
         Pipeline = pipeline;
@@ -43,8 +53,8 @@ public sealed class KubernetesShell : IAsyncDisposable
     /// <summary>What admission (and later the reconciler) writes with.</summary>
     public DesiredStateApplier Applier { get; }
 
-    /// <summary>The CA-backed material, or null in cert-manager mode.</summary>
-    public PkiCertificateMaterial? Material { get; }
+    /// <summary>The CA-backed material (following the CA's rotation), or null in cert-manager mode.</summary>
+    public RotatingCertificateMaterial? Material { get; }
 
     /// <summary>The trust material of cert-manager mode (the issuer's CA), or null in the other modes.</summary>
     public CertManagerTrustMaterial? CertManagerTrust { get; }
@@ -62,9 +72,14 @@ public sealed class KubernetesShell : IAsyncDisposable
         startup.CancelAfter(options.StartupTimeout);
         var pipeline = new ApiCallPipeline(options.Retry, time);
 
-        var store = new CaSecretStore(client, options.Ca, new PkiCaGenerator(options.CaGeneration, time, random), pipeline, loggers.CreateLogger<CaSecretStore>());
-        var stored = await store.LoadOrCreateAsync(startup.Token).ConfigureAwait(false);
-        var material = stored is null ? null : PkiCertificateMaterial.FromStored(stored, options.PublicRootsPem, options.Leaf, options.LeafAlgorithm, time, random);
+        CaRotator? rotator = null;
+        RotatingCertificateMaterial? material = null;
+        if (options.Ca.Source != CaSource.CertManager)
+        {
+            rotator = new CaRotator(client, pipeline, options.Ca, options.CaRotation, new PkiCaGenerator(options.CaGeneration, time, random), time, loggers.CreateLogger<CaRotator>());
+            var state = await rotator.LoadOrCreateAsync(startup.Token).ConfigureAwait(false);
+            material = new RotatingCertificateMaterial(state, options.PublicRootsPem, options.Leaf, options.LeafAlgorithm, time, random);
+        }
 
         CertManagerTrustMaterial? certManagerTrust = null;
         if (options.Ca.Source == CaSource.CertManager)
@@ -85,7 +100,47 @@ public sealed class KubernetesShell : IAsyncDisposable
             LeafSource = options.Ca.Source == CaSource.CertManager ? LeafSource.CertManager : options.Applier.LeafSource,
         };
         var applier = new DesiredStateApplier(client, applierOptions, (ICertificateMaterial?)material ?? certManagerTrust, pipeline, loggers.CreateLogger<DesiredStateApplier>());
-        return new KubernetesShell(client, pipeline, namespaces, new KubernetesAdmissionContextReader(client, namespaces, pipeline), applier, material, certManagerTrust, cilium);
+        return new KubernetesShell(client, pipeline, namespaces, new KubernetesAdmissionContextReader(client, namespaces, pipeline), applier, material, rotator, certManagerTrust, cilium,
+            options, time, loggers.CreateLogger<KubernetesShell>());
+    }
+
+    /// <summary>One rotation check: reads the CA Secret, takes the transitions due and puts the result in use.
+    /// True when the material changed (new signer or anchor set). Does nothing in cert-manager mode.</summary>
+    public async Task<bool> CheckCaAsync(CancellationToken cancellationToken)
+    {
+        if (rotator is null || Material is null)
+        {
+            return false;
+        }
+
+        var state = await rotator.CheckAsync(cancellationToken).ConfigureAwait(false);
+        return Material.Update(state);
+    }
+
+    /// <summary>Runs <see cref="CheckCaAsync"/> every <c>ca.rotation.checkInterval</c> until cancelled. A failed check
+    /// (API server unreachable, a damaged Secret) is logged and retried next interval; the CA in use stays.</summary>
+    public async Task RunCaRotationAsync(CancellationToken cancellationToken)
+    {
+        while (rotator is not null && !cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(options.CaCheckInterval, time, cancellationToken).ConfigureAwait(false);
+                if (await CheckCaAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    logger.LogInformation("Certificate material changed: CA {Signer} signs, {Anchors} trust anchor(s) in the bundles",
+                        Material!.Authority.Fingerprint, Material.Current.Anchors.Length);
+                }
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                logger.LogWarning("CA rotation check failed: {Error}; the CA in use is kept and the check runs again in {Interval}", ex.Message, options.CaCheckInterval);
+            }
+        }
     }
 
     /// <inheritdoc />

@@ -12,6 +12,19 @@ public sealed record KubernetesShellOptions
     /// <summary>How a generated CA is made (<c>ca.keyAlgorithm</c>, <c>ca.duration</c>).</summary>
     public CaOptions CaGeneration { get; init; } = new();
 
+    /// <summary>A new CA is introduced once the active one has less than this left (<c>ca.renewBefore</c>).</summary>
+    public TimeSpan CaRenewBefore { get; init; } = TimeSpan.FromHours(8760);
+
+    /// <summary>How long a new CA is in every trust bundle before it signs (<c>ca.rotation.propagation</c>).</summary>
+    public TimeSpan CaPropagation { get; init; } = CaRotationPolicy.DefaultPropagation;
+
+    /// <summary>How often each replica reads the CA Secret to follow (and take its turn in) a rotation (<c>ca.rotation.checkInterval</c>).</summary>
+    public TimeSpan CaCheckInterval { get; init; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>The rotation timing: a retired CA stays for a leaf lifetime plus two check intervals (a replica
+    /// that has not yet seen a promotion may sign with the old CA for up to one interval).</summary>
+    public CaRotationPolicy CaRotation => new(CaRenewBefore, CaPropagation, Leaf.Duration + CaCheckInterval + CaCheckInterval);
+
     /// <summary>Leaf lifetime and renewal (<c>leaf.duration</c>, <c>leaf.renewBefore</c>).</summary>
     public RenewalPolicy Leaf { get; init; } = RenewalPolicy.Default;
 

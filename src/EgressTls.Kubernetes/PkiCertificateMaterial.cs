@@ -22,9 +22,10 @@ public sealed class PkiCertificateMaterial : ICertificateMaterial
     private readonly Lazy<TrustBundleMaterial> bundle;
 
     /// <summary>Creates the material for <paramref name="ca"/>; <paramref name="bundleAnchors"/> (default: the
-    /// CA's trust anchor) lets CA rotation publish old and new anchors together.</summary>
+    /// CA's trust anchor) lets CA rotation publish old and new anchors together; <paramref name="cache"/> lets
+    /// successive materials of one rotation share issued leaves (the key includes the CA, so sharing is safe).</summary>
     public PkiCertificateMaterial(CertificateAuthority ca, string? publicRootsPem, RenewalPolicy policy, KeyAlgorithm leafAlgorithm,
-        TimeProvider time, SecureRandom random, IEnumerable<Org.BouncyCastle.X509.X509Certificate>? bundleAnchors = null)
+        TimeProvider time, SecureRandom random, IEnumerable<Org.BouncyCastle.X509.X509Certificate>? bundleAnchors = null, LeafCache? cache = null)
     {
         this.ca = ca;
         this.policy = policy;
@@ -32,7 +33,7 @@ public sealed class PkiCertificateMaterial : ICertificateMaterial
         this.time = time;
         this.random = random;
         anchors = bundleAnchors?.ToImmutableArray() ?? [ca.TrustAnchor];
-        cache = new LeafCache(policy, time);
+        this.cache = cache ?? new LeafCache(policy, time);
         PublicRootsPem = TrustBundleBuilder.PublicRootsPem(publicRootsPem);
         bundle = new Lazy<TrustBundleMaterial>(() =>
         {
@@ -65,6 +66,9 @@ public sealed class PkiCertificateMaterial : ICertificateMaterial
 
     /// <summary>Leaves issued or cached.</summary>
     public int CachedLeaves => cache.Count;
+
+    /// <summary>The trust anchors the bundles carry.</summary>
+    public ImmutableArray<Org.BouncyCastle.X509.X509Certificate> Anchors => anchors;
 
     /// <inheritdoc />
     public LeafMaterial GetLeaf(ImmutableArray<string> dnsNames, ImmutableArray<string> ipAddresses)

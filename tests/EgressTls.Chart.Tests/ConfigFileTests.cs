@@ -17,7 +17,8 @@ public sealed class ConfigFileTests
         Default.Config["cilium"]!.AsObject().Select(p => p.Key).Should().BeEquivalentTo(
             ["version", "secretsMode", "envoySecretsNamespace", "policySecretsNamespace", "clusterwideEnvoyConfig"]);
         Default.Config["ca"]!.AsObject().Select(p => p.Key).Should().BeEquivalentTo(
-            ["source", "secretName", "importSecretName", "keyAlgorithm", "duration", "renewBefore", "certManager"]);
+            ["source", "secretName", "importSecretName", "keyAlgorithm", "duration", "renewBefore", "rotation", "certManager"]);
+        Default.Config["ca"]!["rotation"]!.AsObject().Select(p => p.Key).Should().BeEquivalentTo(["propagation", "checkInterval"]);
         Default.Config["servingCertificate"]!.AsObject().Select(p => p.Key).Should().BeEquivalentTo(
             ["mode", "secretName", "serviceName", "webhookConfigurationName", "duration", "renewBefore"]);
         Default.Config["reconciler"]!["leaderElection"]!.AsObject().Select(p => p.Key).Should().BeEquivalentTo(

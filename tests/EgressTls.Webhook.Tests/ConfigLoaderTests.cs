@@ -105,6 +105,21 @@ public sealed class ConfigLoaderTests
             .And.Contain("logLevel: \"Chatty\"");
     }
 
+    [Theory]
+    [InlineData("""{"ca": {"renewBefore": "24h", "rotation": {"propagation": "48h"}}}""", "ca.rotation.propagation: 48h0m0s; expected at least 0s and less than ca.renewBefore (24h0m0s)")]
+    [InlineData("""{"ca": {"rotation": {"checkInterval": "0s"}}}""", "ca.rotation.checkInterval: 0s; expected between 1s and 1h")]
+    [InlineData("""{"ca": {"source": "import", "importSecretName": "egress-tls-ca"}}""", "ca.importSecretName: \"egress-tls-ca\" is also ca.secretName")]
+    public void CA_rotation_settings_are_checked_with_the_field_named(string json, string expected)
+    {
+        using var dir = new TempDirectory();
+        var file = dir.File("c.json");
+        File.WriteAllText(file, json);
+
+        var message = ((Func<object>)(() => ConfigLoader.Load(file, _ => null))).Should().Throw<ConfigException>().Which.Message;
+
+        message.Should().Contain(expected);
+    }
+
     [Fact]
     public async Task Serve_with_an_invalid_configuration_exits_2_with_the_reason()
     {

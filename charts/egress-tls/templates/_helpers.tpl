@@ -92,6 +92,7 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
     "keyAlgorithm" .Values.ca.keyAlgorithm
     "duration" .Values.ca.duration
     "renewBefore" .Values.ca.renewBefore
+    "rotation" (dict "propagation" .Values.ca.rotation.propagation "checkInterval" .Values.ca.rotation.checkInterval)
     "certManager" (dict "issuerKind" .Values.ca.issuer.kind "issuerName" .Values.ca.issuer.name "caSecretName" (.Values.ca.issuer.caSecretName | default "")))
   "leaf" (dict
     "keyAlgorithm" .Values.certificates.keyAlgorithm

@@ -71,6 +71,13 @@ public sealed class ReconcilerService : BackgroundService
             var reconciler = new Reconciler(started.Client, started.Namespaces, started.Applier, (ICertificateMaterial?)started.Material ?? started.CertManagerTrust, started.Pipeline,
                 options with { Render = options.Render with { Cilium = started.Cilium.Target } }, metrics, time, loggers,
                 caNotAfter: started.Material is { } m ? () => m.Authority.NotAfter : null);
+
+            // A CA rotation step changes the material's fingerprint, so every bundle and leaf hash is stale: reconcile now.
+            if (started.Material is { } rotating)
+            {
+                rotating.Changed += (_, _) => reconciler.Trigger.Signal();
+            }
+
             return (reconciler, started.Client);
         }, election, loggers.CreateLogger<ReconcilerService>());
     }

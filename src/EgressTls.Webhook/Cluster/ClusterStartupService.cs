@@ -10,7 +10,8 @@ namespace EgressTls.Webhook.Cluster;
 /// Starts the Kubernetes side after Kestrel listens (so /healthz answers and /readyz explains why it is 503):
 /// CA load-or-create, Cilium detection, namespace informer. An unreachable API server or a missing import
 /// Secret is retried with capped exponential backoff, one warning per attempt; the process never exits for it
-/// (a crash loop would only add restarts to an outage), and /readyz stays 503 with the reason.
+/// (a crash loop would only add restarts to an outage), and /readyz stays 503 with the reason. Once connected,
+/// it follows the CA Secret for CA rotation until shutdown.
 /// </summary>
 internal sealed class ClusterStartupService(
     ClusterConnection connection,
@@ -44,6 +45,9 @@ internal sealed class ClusterStartupService(
                 logger.LogInformation(
                     "Connected to the Kubernetes API at {Host}: CA {CaState}, Cilium {CiliumVersion} secrets mode {SecretsMode}, namespace cache synced",
                     client.BaseUri, shell.Material is null ? "from cert-manager" : "loaded", shell.Cilium.Target.Version, shell.Cilium.Target.SecretsMode);
+
+                // Every replica follows the CA Secret (and takes its turn in a rotation) for as long as it runs.
+                await shell.RunCaRotationAsync(stoppingToken).ConfigureAwait(false);
                 return;
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

@@ -114,6 +114,12 @@ internal static partial class ConfigLoader
         Check(ca.CertManager.IssuerKind is "Issuer" or "ClusterIssuer", "ca.certManager.issuerKind", $"\"{ca.CertManager.IssuerKind}\"; expected Issuer or ClusterIssuer");
         CheckKeyAlgorithm(ca.KeyAlgorithm, "ca.keyAlgorithm", Check);
         CheckLifetime(ca.Duration, ca.RenewBefore, "ca", Check);
+        Check(ca.Rotation.Propagation >= TimeSpan.Zero && ca.Rotation.Propagation < ca.RenewBefore, "ca.rotation.propagation",
+            $"{GoDuration.Format(ca.Rotation.Propagation)}; expected at least 0s and less than ca.renewBefore ({GoDuration.Format(ca.RenewBefore)}), so a new CA signs before the old one expires");
+        Check(ca.Rotation.CheckInterval >= TimeSpan.FromSeconds(1) && ca.Rotation.CheckInterval <= TimeSpan.FromHours(1), "ca.rotation.checkInterval",
+            $"{GoDuration.Format(ca.Rotation.CheckInterval)}; expected between 1s and 1h");
+        Check(ca.Source != "import" || ca.ImportSecretName != ca.SecretName, "ca.importSecretName",
+            $"\"{ca.ImportSecretName}\" is also ca.secretName; expected another Secret: egress-tls keeps the CA and its rotation in ca.secretName and never writes the import Secret");
         CheckKeyAlgorithm(config.Leaf.KeyAlgorithm, "leaf.keyAlgorithm", Check);
         CheckLifetime(config.Leaf.Duration, config.Leaf.RenewBefore, "leaf", Check);
         CheckLifetime(config.ServingCertificate.Duration, config.ServingCertificate.RenewBefore, "servingCertificate", Check);

@@ -90,7 +90,19 @@ internal sealed record CaConfig
 
     public TimeSpan RenewBefore { get; init; } = TimeSpan.FromHours(8760);
 
+    public CaRotationConfig Rotation { get; init; } = new();
+
     public CertManagerConfig CertManager { get; init; } = new();
+}
+
+/// <summary><c>ca.rotation</c>: how a new CA is rolled in (generate and import modes).</summary>
+internal sealed record CaRotationConfig
+{
+    /// <summary>How long a new CA is in every trust bundle before it signs leaves.</summary>
+    public TimeSpan Propagation { get; init; } = TimeSpan.FromHours(24);
+
+    /// <summary>How often each replica reads the CA Secret.</summary>
+    public TimeSpan CheckInterval { get; init; } = TimeSpan.FromMinutes(1);
 }
 
 /// <summary><c>ca.certManager</c>.</summary>
