@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using EgressTls.Core;
+using EgressTls.Kubernetes.Reconciliation;
 using EgressTls.Pki;
 using k8s;
 using k8s.Autorest;
@@ -33,6 +34,7 @@ public sealed class CaRotator
     private readonly ICaGenerator? generator;
     private readonly TimeProvider time;
     private readonly ILogger logger;
+    private readonly EventRecorder events;
 
     /// <summary>Creates the rotator; <paramref name="generator"/> is needed in generate mode only.</summary>
     public CaRotator(IKubernetes client, ApiCallPipeline pipeline, CaStoreOptions options, CaRotationPolicy policy, ICaGenerator? generator, TimeProvider time,
@@ -56,6 +58,7 @@ public sealed class CaRotator
         this.generator = generator;
         this.time = time;
         this.logger = (ILogger?)logger ?? NullLogger.Instance;
+        events = new EventRecorder(client, pipeline, time, this.logger);
     }
 
     /// <summary>Loads the CA Secret, creating it exactly once when absent (generated, or copied from the import
@@ -126,9 +129,13 @@ public sealed class CaRotator
                 var written = await pipeline.ReadAsync(
                     async c => await client.CoreV1.ReplaceNamespacedSecretAsync(CaStateSecret.Write(secret, next), options.SecretName, options.Namespace, cancellationToken: c).ConfigureAwait(false),
                     cancellationToken).ConfigureAwait(false);
+                // Only the replica whose update landed reports, so each transition is one log line and one Event
+                // (kubectl describe secret egress-tls-ca shows the rotation's history).
+                var subject = new WorkloadRef("v1", "Secret", options.Namespace, options.SecretName, written.Metadata?.Uid);
                 foreach (var change in step.Changes)
                 {
                     logger.LogInformation("CA rotation in Secret {Namespace}/{Name}: {Change}", options.Namespace, options.SecretName, change);
+                    await events.RecordAsync(new WorkloadProblem(subject, Reason(change), change), cancellationToken, "Normal").ConfigureAwait(false);
                 }
 
                 return next with { ResourceVersion = written.Metadata?.ResourceVersion };
@@ -151,6 +158,12 @@ public sealed class CaRotator
 
         return new CaState(Find(rotation.Active.CaFingerprint), rotation.Next is { } n ? Find(n.CaFingerprint) : null, rotation, handled, stored.ResourceVersion);
     }
+
+    private static string Reason(string change) =>
+        change.StartsWith("introduced", StringComparison.Ordinal) ? "CAIntroduced"
+        : change.StartsWith("retired", StringComparison.Ordinal) ? "CARetired"
+        : change.StartsWith("replaced", StringComparison.Ordinal) ? "CAReplaced"
+        : "CAPromoted";
 
     private CertificateAuthority Generate()
     {

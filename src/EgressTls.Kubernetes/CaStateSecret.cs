@@ -159,7 +159,8 @@ public static class CaStateSecret
             return null;
         }
 
-        var import = CertificateAuthority.Import(crt, key, null, time);
+        // Validity is the planner's business: an expired active CA must still load so that it can be replaced.
+        var import = CertificateAuthority.Import(crt, key, null, time, requireValidNow: false);
         return import.Succeeded
             ? import.Authority
             : throw new CaStoreException($"{where}: {crtKey}/{keyKey} is not a usable CA: " + string.Join("; ", import.Errors));

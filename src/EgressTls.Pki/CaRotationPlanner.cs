@@ -45,7 +45,28 @@ public static class CaRotationPlanner
 
         state = kept.Length == state.Retiring.Length ? state : state with { Retiring = kept };
 
-        // 2. Promote: the next CA has been in every bundle for the propagation time. The CA it replaces may
+        // 2. The active CA has expired (nothing ran for a long time): every leaf it signed already fails, so an
+        //    overlap protects nothing. Replace it at once with the waiting CA, or a new or imported one.
+        if (now >= active.NotAfter)
+        {
+            var importedSame = demand is { Kind: CaRotationDemandKind.Imported } d && (d.Fingerprint == state.Active.CaFingerprint);
+            if (state.Next is null && importedSame)
+            {
+                return new CaRotationStep(state, changes.ToImmutable());
+            }
+
+            var former = state.Active.CaFingerprint;
+            if (state.Next is null || (demand is { Kind: CaRotationDemandKind.Imported } i && i.Fingerprint != state.Next.CaFingerprint))
+            {
+                state = state.Introduce(newCa(), time);
+            }
+
+            state = state.RecordLeaf(former, now + policy.LeafRetention).Promote(time, TimeSpan.Zero);
+            changes.Add($"replaced CA {Short(former)}, which expired at {Stamp(active.NotAfter)}, with CA {Short(state.Active.CaFingerprint)} at once: pods trust the new CA only after their trust bundle updates and they restart");
+            return new CaRotationStep(state, changes.ToImmutable());
+        }
+
+        // 3. Promote: the next CA has been in every bundle for the propagation time. The CA it replaces may
         //    have signed leaves up to this moment, each valid for the leaf lifetime: it stays that long.
         if (state.CanPromote(time, policy.Propagation))
         {
@@ -55,7 +76,7 @@ public static class CaRotationPlanner
             return new CaRotationStep(state, changes.ToImmutable());
         }
 
-        // 3. Introduce: a new CA is wanted and none is waiting (a changed import replaces a waiting one).
+        // 4. Introduce: a new CA is wanted and none is waiting (a changed import replaces a waiting one).
         var reason = demand switch
         {
             { Kind: CaRotationDemandKind.Imported, Fingerprint: var fp } when fp != state.Active.CaFingerprint && fp != state.Next?.CaFingerprint =>

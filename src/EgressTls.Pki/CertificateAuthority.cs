@@ -94,8 +94,10 @@ public sealed record CertificateAuthority
     /// Checks: the certificate is a CA (basicConstraints CA:TRUE; keyCertSign when keyUsage is present,
     /// RFC 5280 4.2.1.3/4.2.1.9), valid at <paramref name="time"/>, the key matches it, and the chain
     /// links by signature up to a self-signed root. Problems are returned, all of them, never thrown.
+    /// <paramref name="requireValidNow"/> false skips the validity-period checks (reading back a stored CA that
+    /// expired while nothing ran, so that it can be replaced rather than block start-up).
     /// </summary>
-    public static CaImportResult Import(string? tlsCrt, string? tlsKey, string? chain, TimeProvider time)
+    public static CaImportResult Import(string? tlsCrt, string? tlsKey, string? chain, TimeProvider time, bool requireValidNow = true)
     {
         ArgumentNullException.ThrowIfNull(time);
         var errors = new List<string>();
@@ -133,7 +135,7 @@ public sealed record CertificateAuthority
             errors.Add($"tls.crt: \"{caName}\" keyUsage lacks keyCertSign; a CA must be allowed to sign certificates (RFC 5280 4.2.1.3)");
         }
 
-        if (now < ca.NotBefore.ToUniversalTime() || now > ca.NotAfter.ToUniversalTime())
+        if (requireValidNow && (now < ca.NotBefore.ToUniversalTime() || now > ca.NotAfter.ToUniversalTime()))
         {
             errors.Add($"tls.crt: \"{caName}\" is not valid now; validity is {ca.NotBefore.ToUniversalTime():yyyy-MM-ddTHH:mm:ssZ} to {ca.NotAfter.ToUniversalTime():yyyy-MM-ddTHH:mm:ssZ}");
         }
@@ -148,7 +150,7 @@ public sealed record CertificateAuthority
             errors.Add("tls.key: the private key does not match the public key of the CA certificate in tls.crt");
         }
 
-        var issuers = BuildChain(ca, [.. certs.Skip(1), .. extra], now, errors);
+        var issuers = BuildChain(ca, [.. certs.Skip(1), .. extra], requireValidNow ? now : null, errors);
         return errors.Count == 0 && key is not null
             ? new CaImportResult(new CertificateAuthority(ca, key, issuers), [])
             : new CaImportResult(null, [.. errors]);
@@ -163,7 +165,7 @@ public sealed record CertificateAuthority
 
     private static string Truncate(string cn) => cn.Length <= 64 ? cn : cn[..64]; // ub-common-name = 64 (RFC 5280 appendix A.1)
 
-    private static ImmutableArray<X509Certificate> BuildChain(X509Certificate ca, IReadOnlyList<X509Certificate> pool, DateTime now, List<string> errors)
+    private static ImmutableArray<X509Certificate> BuildChain(X509Certificate ca, IReadOnlyList<X509Certificate> pool, DateTime? now, List<string> errors)
     {
         var issuers = ImmutableArray.CreateBuilder<X509Certificate>();
         var current = ca;
@@ -191,7 +193,7 @@ public sealed record CertificateAuthority
                 errors.Add($"chain: \"{issuer.SubjectDN}\" signs \"{current.SubjectDN}\" but is not a CA certificate");
             }
 
-            if (now > issuer.NotAfter.ToUniversalTime())
+            if (now is { } t && t > issuer.NotAfter.ToUniversalTime())
             {
                 errors.Add($"chain: \"{issuer.SubjectDN}\" expired at {issuer.NotAfter.ToUniversalTime():yyyy-MM-ddTHH:mm:ssZ}");
             }

@@ -122,4 +122,43 @@ public sealed class CaRotationPlannerTests
         var act = () => CaRotationPlanner.Advance(CaRotation.Start(a, time), Ca(time, 2), Policy, time, null, Never);
         act.Should().Throw<ArgumentException>().WithParameterName("active");
     }
+
+    [Fact]
+    public void An_expired_active_CA_is_replaced_at_once_by_a_new_one()
+    {
+        var time = new ManualTimeProvider(Fixtures.T0);
+        var a = Ca(time, 1, duration: TimeSpan.FromDays(30));
+        var b = Ca(time, 2);
+        time.Set(a.NotAfter + TimeSpan.FromDays(3));
+
+        var step = CaRotationPlanner.Advance(CaRotation.Start(a, time), a, Policy, time, null, () => b);
+
+        step.State.SigningFingerprint.Should().Be(b.Fingerprint, "an overlap cannot save leaves that already fail");
+        step.Changes.Should().ContainSingle().Which.Should().Contain("replaced").And.Contain("expired");
+        CaRotationPlanner.Advance(step.State, b, Policy, time, null, Never).State.BundleAnchors
+            .Should().Equal([b.TrustAnchor], "the expired CA's anchor leaves at the next step");
+    }
+
+    [Fact]
+    public void An_expired_active_CA_promotes_a_waiting_CA_without_the_propagation_wait_and_makes_none()
+    {
+        var time = new ManualTimeProvider(Fixtures.T0);
+        var a = Ca(time, 1, duration: TimeSpan.FromDays(30));
+        var b = Ca(time, 2);
+        time.Set(a.NotAfter - TimeSpan.FromMinutes(1));
+        var s = CaRotation.Start(a, time).Introduce(b, time);
+        time.Advance(TimeSpan.FromMinutes(2));
+
+        CaRotationPlanner.Advance(s, a, Policy, time, null, Never).State.SigningFingerprint.Should().Be(b.Fingerprint);
+    }
+
+    [Fact]
+    public void An_expired_imported_CA_that_was_not_replaced_stays_until_the_operator_supplies_one()
+    {
+        var time = new ManualTimeProvider(Fixtures.T0);
+        var a = Ca(time, 1, duration: TimeSpan.FromDays(30));
+        time.Set(a.NotAfter + TimeSpan.FromDays(1));
+
+        CaRotationPlanner.Advance(CaRotation.Start(a, time), a, Policy, time, CaRotationDemand.Imported(a.Fingerprint), Never).Changed.Should().BeFalse();
+    }
 }

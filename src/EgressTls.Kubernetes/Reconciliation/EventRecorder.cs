@@ -10,7 +10,7 @@ using Microsoft.Extensions.Logging;
 namespace EgressTls.Kubernetes.Reconciliation;
 
 /// <summary>
-/// Writes core/v1 Events (type Warning, source egress-tls) on the object a problem concerns. One Event per
+/// Writes core/v1 Events (type Warning unless told otherwise, source egress-tls) on the object a problem concerns. One Event per
 /// (object, reason, message): a repeat patches its count and lastTimestamp instead of creating another
 /// (what kubectl describe aggregates). Failing to record is logged, never thrown: Events are best effort.
 /// </summary>
@@ -18,8 +18,8 @@ public sealed class EventRecorder(IKubernetes client, ApiCallPipeline pipeline, 
 {
     private readonly ConcurrentDictionary<string, int> counts = new(StringComparer.Ordinal);
 
-    /// <summary>Records <paramref name="problem"/>.</summary>
-    public async Task RecordAsync(WorkloadProblem problem, CancellationToken cancellationToken)
+    /// <summary>Records <paramref name="problem"/> as an Event of <paramref name="type"/> (Warning or Normal).</summary>
+    public async Task RecordAsync(WorkloadProblem problem, CancellationToken cancellationToken, string type = "Warning")
     {
         ArgumentNullException.ThrowIfNull(problem);
         var subject = problem.Subject;
@@ -49,7 +49,7 @@ public sealed class EventRecorder(IKubernetes client, ApiCallPipeline pipeline, 
                 InvolvedObject = new V1ObjectReference { ApiVersion = subject.ApiVersion, Kind = subject.Kind, Name = subject.Name, NamespaceProperty = subject.Namespace, Uid = subject.Uid },
                 Reason = problem.Reason,
                 Message = problem.Message.Length > 1000 ? problem.Message[..1000] : problem.Message,
-                Type = "Warning",
+                Type = type,
                 Source = new V1EventSource { Component = "egress-tls" },
                 ReportingComponent = "egress-tls",
                 FirstTimestamp = now,

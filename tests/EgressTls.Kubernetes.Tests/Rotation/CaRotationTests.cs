@@ -122,6 +122,10 @@ public sealed class CaRotationTests : IAsyncLifetime
         Data(CaSecret(), "retiring.crt").Should().BeNull();
         changes.Should().Be(3);
 
+        // One Event per transition on the CA Secret, from the replica whose update landed.
+        server.All("events", "egress-tls").Select(e => (string)e["reason"]!).Should().BeEquivalentTo(["CAIntroduced", "CAPromoted", "CARetired"]);
+        server.All("events", "egress-tls").Should().OnlyContain(e => (string)e["type"]! == "Normal" && (string)e["involvedObject"]!["name"]! == "egress-tls-ca");
+
         // Nothing about the CA ever left the webhook namespace.
         server.RequestLog.Where(e => e.IsWrite && e.Resource == "secrets").Should().OnlyContain(e => e.Namespace == "egress-tls");
     }
@@ -218,6 +222,20 @@ public sealed class CaRotationTests : IAsyncLifetime
         (await shell.CheckCaAsync(Budget())).Should().BeTrue();
         Data(CaSecret(), "tls.key").Should().Be(second.PrivateKeyPem);
         server.RequestLog.Where(e => e.IsWrite && e.Name == "corp-ca").Should().ContainSingle("only the test wrote the import Secret; egress-tls never does");
+    }
+
+    [Fact]
+    public async Task A_CA_that_expired_while_nothing_ran_is_replaced_at_start_instead_of_blocking_it()
+    {
+        var a = await Rotator(Options()).LoadOrCreateAsync(Budget());
+        clock.Set(a.Active.NotAfter + TimeSpan.FromDays(10));
+
+        await using var shell = await ShellAsync(Options());
+
+        shell.Material!.Authority.Fingerprint.Should().NotBe(a.Active.Fingerprint);
+        shell.Material.Authority.NotAfter.Should().BeAfter(clock.GetUtcNow());
+        SignedBy(shell.Material.GetLeaf(["api.example.test"], []).CertificateChainPem, shell.Material.Authority).Should().BeTrue();
+        server.All("events", "egress-tls").Select(e => (string)e["reason"]!).Should().Contain("CAReplaced");
     }
 
     [Fact]
