@@ -70,7 +70,10 @@ public sealed record CertificateAuthority
 
         var now = time.GetUtcNow();
         var keys = options.Algorithm.GenerateKeyPair(random);
-        var cn = options.CommonName ?? $"egress-tls interception CA {now.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}";
+        // The key id in the default CN keeps subjects distinct even for two CAs made in the same second (a rotation
+        // requested right after start): the JDK and OpenSSL look issuers up by subject first.
+        var ski = X509ExtensionUtilities.CreateSubjectKeyIdentifier(keys.Public);
+        var cn = options.CommonName ?? $"egress-tls interception CA {now.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ} {Convert.ToHexStringLower(ski.GetKeyIdentifier().AsSpan(0, 4))}";
         var subject = CertificateFacts.Name((X509Name.O, options.Organization), (X509Name.CN, Truncate(cn)));
 
         var gen = new X509V3CertificateGenerator();
@@ -82,7 +85,7 @@ public sealed record CertificateAuthority
         gen.SetPublicKey(keys.Public);
         gen.AddExtension(X509Extensions.BasicConstraints, true, new BasicConstraints(true));
         gen.AddExtension(X509Extensions.KeyUsage, true, new KeyUsage(KeyUsage.KeyCertSign | KeyUsage.CrlSign));
-        gen.AddExtension(X509Extensions.SubjectKeyIdentifier, false, X509ExtensionUtilities.CreateSubjectKeyIdentifier(keys.Public));
+        gen.AddExtension(X509Extensions.SubjectKeyIdentifier, false, ski);
         var cert = gen.Generate(new Asn1SignatureFactory(CertificateFacts.SignatureAlgorithm(keys.Private), keys.Private, random));
         return new CertificateAuthority(cert, keys.Private, []);
     }

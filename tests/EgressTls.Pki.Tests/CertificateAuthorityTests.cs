@@ -26,7 +26,8 @@ public sealed class CertificateAuthorityTests
         c.GetExtensionValue(X509Extensions.SubjectKeyIdentifier).Should().NotBeNull();
         c.NotBefore.Should().Be(Fixtures.T0.UtcDateTime.AddMinutes(-5));
         c.NotAfter.Should().Be(Fixtures.T0.UtcDateTime.AddHours(1000));
-        c.SubjectDN.ToString().Should().Be("O=egress-tls,CN=egress-tls interception CA 2026-01-15T12:00:00Z");
+        var keyId = Convert.ToHexStringLower(Org.BouncyCastle.X509.Extension.X509ExtensionUtilities.CreateSubjectKeyIdentifier(c.GetPublicKey()).GetKeyIdentifier()[..4]);
+        c.SubjectDN.ToString().Should().Be($"O=egress-tls,CN=egress-tls interception CA 2026-01-15T12:00:00Z {keyId}");
         ca.Issuers.Should().BeEmpty();
         ca.TrustAnchor.Should().BeSameAs(ca.Certificate);
         ca.LeafChain.Should().BeEmpty();
@@ -64,5 +65,15 @@ public sealed class CertificateAuthorityTests
     {
         var ca = CertificateAuthority.Generate(new CaOptions(CommonName: new string('x', 80)), TimeProvider.System, Randomness.Seeded(2));
         ca.Certificate.SubjectDN.GetValueList(X509Name.CN).Single().Should().HaveLength(64);
+    }
+
+    [Fact]
+    public void Two_CAs_made_in_the_same_second_have_distinct_subjects()
+    {
+        var time = new ManualTimeProvider(Fixtures.T0);
+        var a = CertificateAuthority.Generate(new CaOptions(), time, Randomness.Seeded(1));
+        var b = CertificateAuthority.Generate(new CaOptions(), time, Randomness.Seeded(2));
+
+        a.Certificate.SubjectDN.Equivalent(b.Certificate.SubjectDN).Should().BeFalse("issuer lookup by subject must not confuse the old and the new CA of a rotation");
     }
 }

@@ -41,12 +41,14 @@ internal sealed class ClusterHost : IAsyncDisposable
         Reconciler = new ReconcilerConfig { Enabled = false },
     };
 
-    public static async Task<ClusterHost> StartAsync(TimeSpan? budget = null, ServingCertificateOptions? serving = null, StandInApiServer? api = null)
+    public static async Task<ClusterHost> StartAsync(TimeSpan? budget = null, ServingCertificateOptions? serving = null, StandInApiServer? api = null,
+        Func<WebhookConfig, WebhookConfig>? configure = null)
     {
         api ??= await StandInApiServer.StartAsync();
         Seed(api);
         var clock = new ManualClock(DateTimeOffset.UtcNow);
         var config = Config(budget ?? TimeSpan.FromSeconds(4));
+        config = configure?.Invoke(config) ?? config;
         var server = await WebhookServer.StartAsync(config, standalone: false, services: services =>
         {
             ClusterServices.TryAdd(services, config, () => KubernetesClientFactory.ForHost(api.Url), out var reason).Should().BeTrue(reason);
