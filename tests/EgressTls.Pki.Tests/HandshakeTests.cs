@@ -67,4 +67,34 @@ public sealed class HandshakeTests
 
         Curl(dir.Write("pod-ca-bundle.crt", bundle.CaBundleCrt), "svc.example.test", server.Port).ExitCode.Should().Be(0);
     }
+
+    [Fact]
+    public void During_a_rotation_the_pod_bundle_accepts_leaves_of_both_CAs_and_after_retirement_only_the_new_one()
+    {
+        using var dir = new TempDir();
+        var time = new ManualTimeProvider(DateTimeOffset.UtcNow);
+        var a = Fixtures.Ca(time: time, seed: 11);
+        var b = Fixtures.Ca(time: time, seed: 12);
+        var policy = new CaRotationPolicy(TimeSpan.FromDays(365), TimeSpan.FromHours(1), TimeSpan.FromDays(7));
+        var state = CaRotationPlanner.Advance(CaRotation.Start(a, time), a, policy, time, CaRotationDemand.Requested, () => b).State;
+        var overlap = dir.Write("overlap.crt", TrustBundleBuilder.Build(state.BundleAnchors, "", Randomness.Real()).CaCrt);
+        var fromA = LeafIssuer.Issue(a, Fixtures.Request("old.example.test"), TimeProvider.System, Randomness.Real());
+        var fromB = LeafIssuer.Issue(b, Fixtures.Request("new.example.test"), TimeProvider.System, Randomness.Real());
+        using var dirA = new TempDir();
+        using var dirB = new TempDir();
+        using var serverA = TlsServer.Start(dirA, fromA);
+        using var serverB = TlsServer.Start(dirB, fromB);
+
+        Curl(overlap, "old.example.test", serverA.Port).ExitCode.Should().Be(0, "pods keep trusting leaves of the CA being replaced");
+        Curl(overlap, "new.example.test", serverB.Port).ExitCode.Should().Be(0, "pods already trust the CA that will sign next");
+
+        time.Advance(policy.Propagation);
+        state = CaRotationPlanner.Advance(state, a, policy, time, null, () => throw new InvalidOperationException()).State;
+        time.Advance(policy.LeafRetention);
+        state = CaRotationPlanner.Advance(state, b, policy, time, null, () => throw new InvalidOperationException()).State;
+        var after = dir.Write("after.crt", TrustBundleBuilder.Build(state.BundleAnchors, "", Randomness.Real()).CaCrt);
+
+        Curl(after, "new.example.test", serverB.Port).ExitCode.Should().Be(0);
+        Curl(after, "old.example.test", serverA.Port).ExitCode.Should().Be(60, "the retired CA is no longer trusted");
+    }
 }
