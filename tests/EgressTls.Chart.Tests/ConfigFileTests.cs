@@ -21,6 +21,7 @@ public sealed class ConfigFileTests
         Default.Config["ca"]!["rotation"]!.AsObject().Select(p => p.Key).Should().BeEquivalentTo(["propagation", "checkInterval"]);
         Default.Config["servingCertificate"]!.AsObject().Select(p => p.Key).Should().BeEquivalentTo(
             ["mode", "secretName", "serviceName", "webhookConfigurationName", "duration", "renewBefore"]);
+        Default.Config["reconciler"]!.AsObject().Select(p => p.Key).Should().BeEquivalentTo(["enabled", "resyncPeriod", "garbageCollectionGracePeriod", "leaderElection"]);
         Default.Config["reconciler"]!["leaderElection"]!.AsObject().Select(p => p.Key).Should().BeEquivalentTo(
             ["enabled", "leaseName", "leaseDuration", "renewDeadline", "retryPeriod"]);
     }

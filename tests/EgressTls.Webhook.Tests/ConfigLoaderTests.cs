@@ -109,7 +109,8 @@ public sealed class ConfigLoaderTests
     [InlineData("""{"ca": {"renewBefore": "24h", "rotation": {"propagation": "48h"}}}""", "ca.rotation.propagation: 48h0m0s; expected at least 0s and less than ca.renewBefore (24h0m0s)")]
     [InlineData("""{"ca": {"rotation": {"checkInterval": "0s"}}}""", "ca.rotation.checkInterval: 0s; expected between 1s and 1h")]
     [InlineData("""{"ca": {"source": "import", "importSecretName": "egress-tls-ca"}}""", "ca.importSecretName: \"egress-tls-ca\" is also ca.secretName")]
-    public void CA_rotation_settings_are_checked_with_the_field_named(string json, string expected)
+    [InlineData("""{"reconciler": {"garbageCollectionGracePeriod": "10s"}}""", "reconciler.garbageCollectionGracePeriod: 10s; expected at least 30s")]
+    public void Rotation_and_reconciler_timings_are_checked_with_the_field_named(string json, string expected)
     {
         using var dir = new TempDirectory();
         var file = dir.File("c.json");

@@ -108,6 +108,7 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
   "reconciler" (dict
     "enabled" .Values.reconciler.enabled
     "resyncPeriod" .Values.reconciler.resyncPeriod
+    "garbageCollectionGracePeriod" .Values.reconciler.garbageCollectionGracePeriod
     "leaderElection" .Values.reconciler.leaderElection)
   "servingCertificate" (dict
     "mode" .Values.servingCertificate.mode

@@ -74,6 +74,7 @@ internal static class ClusterServices
         {
             Render = RenderOptionsFactory.Create(config),
             ResyncPeriod = config.Reconciler.ResyncPeriod,
+            GarbageCollectionGracePeriod = config.Reconciler.GarbageCollectionGracePeriod,
             Flux = config.Flux.Enabled,
             LeafRenewal = config.Ca.Source == "cert-manager" ? null : new RenewalPolicy(config.Leaf.Duration, config.Leaf.RenewBefore),
             ProtectedKeys = [ObjectKeys.Of("v1", "Secret", config.Namespace, config.Ca.SecretName), ObjectKeys.Of("v1", "Secret", config.Namespace, config.ServingCertificate.SecretName)],

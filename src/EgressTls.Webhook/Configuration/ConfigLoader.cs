@@ -143,6 +143,8 @@ internal static partial class ConfigLoader
         Check(config.Admission.ApplyTimeout > TimeSpan.Zero && config.Admission.ApplyTimeout < TimeSpan.FromSeconds(30),
             "admission.applyTimeout", $"{GoDuration.Format(config.Admission.ApplyTimeout)}; expected more than 0s and less than 30s");
         Check(config.Reconciler.ResyncPeriod > TimeSpan.Zero, "reconciler.resyncPeriod", "must be positive");
+        Check(config.Reconciler.GarbageCollectionGracePeriod >= TimeSpan.FromSeconds(30), "reconciler.garbageCollectionGracePeriod",
+            $"{GoDuration.Format(config.Reconciler.GarbageCollectionGracePeriod)}; expected at least 30s (admission writes objects before the pod is visible to the reconciler's caches)");
         var election = config.Reconciler.LeaderElection;
         Check(election.RetryPeriod > TimeSpan.Zero && election.RetryPeriod < election.RenewDeadline && election.RenewDeadline < election.LeaseDuration,
             "reconciler.leaderElection", "expected 0 < retryPeriod < renewDeadline < leaseDuration");

@@ -181,6 +181,10 @@ internal sealed record ReconcilerConfig
 
     public TimeSpan ResyncPeriod { get; init; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>Generated objects younger than this are never garbage-collected (an admission may have just
+    /// created them for a pod the reconciler's caches do not show yet).</summary>
+    public TimeSpan GarbageCollectionGracePeriod { get; init; } = TimeSpan.FromMinutes(2);
+
     public LeaderElectionConfig LeaderElection { get; init; } = new();
 }
 
