@@ -290,6 +290,44 @@ public sealed class CaRotationTests : IAsyncLifetime
         Fingerprints(Bundle("team-a")).Split(',').Should().HaveCount(2, "A stays while leaves it signed may be in use");
     }
 
+    [Fact]
+    public async Task The_running_reconciler_is_woken_by_a_material_change_without_waiting_for_its_resync()
+    {
+        var options = Options() with { Cilium = Workloads.Options.Cilium };
+        await using var shell = await ShellAsync(options);
+        server.Seed(Workloads.Namespace("team-a"));
+        server.Seed(Workloads.MutatedPod("team-a", "web-1", "github.com"));
+        using var service = ReconcilerService.Create(() => shell, new ReconcilerOptions { Render = Workloads.Options, ResyncPeriod = TimeSpan.FromHours(1) },
+            new LeaderElectionOptions { Enabled = false }, new ReconcilerMetrics(), clock, Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
+        await service.StartAsync(CancellationToken.None);
+        try
+        {
+            string? Bundle() => (string?)server.Find("configmaps", "team-a", "egress-tls-trust-bundle")?["data"]?["ca.crt"];
+            await ReconcilerHarness.WaitUntilAsync(() => Bundle() is not null);
+            Certificates(Bundle()!).Should().ContainSingle();
+
+            // Another replica takes the transition; the Secret's change wakes this reconciler, which still has the
+            // old material, so the bundle stays as it was.
+            Annotate(CaStateSecret.RotateAnnotation, "now");
+            await Rotator(options).CheckAsync(Budget());
+            var passes = service.Reconciler.Passes;
+            await ReconcilerHarness.WaitUntilAsync(() => service.Reconciler.Passes > passes);
+            await Task.Delay(500);
+            Certificates(Bundle()!).Should().ContainSingle();
+
+            // This replica's check adopts the new state (writing nothing); only the material change can wake the reconciler now.
+            server.ClearLog();
+            (await shell.CheckCaAsync(Budget())).Should().BeTrue();
+            server.RequestLog.Should().NotContain(e => e.IsWrite && e.Resource == "secrets");
+
+            await ReconcilerHarness.WaitUntilAsync(() => Certificates(Bundle()!).Count == 2, timeoutSeconds: 10);
+        }
+        finally
+        {
+            await service.StopAsync(CancellationToken.None);
+        }
+    }
+
     private void Annotate(string key, string value)
     {
         var client = KubernetesClientFactory.ForHost(server.Url);
