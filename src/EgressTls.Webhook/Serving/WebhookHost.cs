@@ -91,6 +91,7 @@ internal static class WebhookHost
             RenderOptionsFactory.Create(config), settings.Standalone, config.Admission.ApplyTimeout, config.Flux.Enabled,
             config.Server.MaxRequestBodyBytes));
         services.AddSingleton(new Cluster.CurrentRenderOptions(RenderOptionsFactory.Create(config)));
+        services.AddSingleton(new AdmissionMemo());
         services.AddSingleton<AdmissionHandler>();
         services.AddSingleton<MutateEndpoint>();
         services.AddHealthChecks().AddCheck<ServingCertificateHealthCheck>("serving-certificate", tags: [HealthEndpoints.ReadyTag]);
