@@ -48,7 +48,7 @@ internal static class WebhookHost
             .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
             .MinimumLevel.Override("Microsoft.Extensions.Diagnostics.HealthChecks", LogEventLevel.Warning)
             .Enrich.FromLogContext()
-            .WriteTo.Console(new RenderedCompactJsonFormatter());
+            .WriteTo.Sink(new BufferedConsoleSink(new RenderedCompactJsonFormatter()));
         if (extraLogSink is not null)
         {
             serilog = serilog.WriteTo.Sink(extraLogSink);
