@@ -17,22 +17,24 @@ public sealed class AdmissionMemoTests
     private static readonly JsonObject Intercept = new() { ["egress-tls.io/intercept"] = "github.com" };
 
     [Fact]
-    public async Task A_second_identical_pod_gets_the_remembered_patch_byte_for_byte_with_its_own_uid_and_objects_applied_again()
+    public async Task Identical_pods_get_the_remembered_patch_byte_for_byte_with_their_own_uid_and_objects_applied_again()
     {
         var context = new Context(standalone: false);
         var first = await context.AdmitAsync(Reviews.Pod("uid-1", Intercept.DeepClone().AsObject()));
+        context.Memo.Count.Should().Be(0, "a first sighting records the key only");
         var second = await context.AdmitAsync(Reviews.Pod("uid-2", Intercept.DeepClone().AsObject()));
-
-        second.Outcome.Should().BeSameAs(first.Outcome, "the second decision is the remembered one");
-        second.Response["patch"]!.GetValue<string>().Should().Be(first.Response["patch"]!.GetValue<string>());
-        second.Response["uid"]!.GetValue<string>().Should().Be("uid-2");
         context.Memo.Count.Should().Be(1);
-        context.Applied.Should().Be(2, "the generated objects are made to exist on every admission");
+        var third = await context.AdmitAsync(Reviews.Pod("uid-3", Intercept.DeepClone().AsObject()));
+
+        third.Outcome.Should().BeSameAs(second.Outcome, "the third decision is the remembered one");
+        third.Response["patch"]!.GetValue<string>().Should().Be(first.Response["patch"]!.GetValue<string>());
+        third.Response["uid"]!.GetValue<string>().Should().Be("uid-3");
+        context.Applied.Should().Be(3, "the generated objects are made to exist on every admission");
 
         // And it is what rendering afresh gives.
-        var fresh = await new Context().AdmitAsync(Reviews.Pod("uid-3", Intercept.DeepClone().AsObject()));
-        AdmissionResponseWriter.PatchJson(second.Outcome.Patch).Should().Be(AdmissionResponseWriter.PatchJson(fresh.Outcome.Patch));
-        second.Response["patch"]!.GetValue<string>().Should().Be(fresh.Response["patch"]!.GetValue<string>());
+        var fresh = await new Context().AdmitAsync(Reviews.Pod("uid-4", Intercept.DeepClone().AsObject()));
+        AdmissionResponseWriter.PatchJson(third.Outcome.Patch).Should().Be(AdmissionResponseWriter.PatchJson(fresh.Outcome.Patch));
+        third.Response["patch"]!.GetValue<string>().Should().Be(fresh.Response["patch"]!.GetValue<string>());
     }
 
     [Fact]
@@ -40,7 +42,9 @@ public sealed class AdmissionMemoTests
     {
         var context = new Context();
         context.Namespace = Namespace(("egress-tls.io/intercept", "github.com"));
+        await context.AdmitAsync(Reviews.Pod("uid-0"));
         var before = await context.AdmitAsync(Reviews.Pod("uid-1"));
+        context.Memo.Count.Should().Be(1);
         context.Namespace = Namespace(("egress-tls.io/intercept", "gitlab.com"));
         var after = await context.AdmitAsync(Reviews.Pod("uid-2"));
 
@@ -54,12 +58,12 @@ public sealed class AdmissionMemoTests
     public async Task A_pod_that_differs_in_one_byte_is_rendered_anew()
     {
         var context = new Context();
+        await context.AdmitAsync(Reviews.Pod("uid-0", Intercept.DeepClone().AsObject()));
         var first = await context.AdmitAsync(Reviews.Pod("uid-1", Intercept.DeepClone().AsObject()));
         var other = await context.AdmitAsync(Reviews.Pod("uid-2", new JsonObject { ["egress-tls.io/intercept"] = "github.co" }));
 
         other.Outcome.Should().NotBeSameAs(first.Outcome);
         other.Response["patch"]!.GetValue<string>().Should().NotBe(first.Response["patch"]!.GetValue<string>());
-        context.Memo.Count.Should().Be(2);
     }
 
     [Fact]
@@ -67,7 +71,9 @@ public sealed class AdmissionMemoTests
     {
         var context = new Context(standalone: false);
         var mtls = new JsonObject { ["egress-tls.io/mtls"] = "db.example:5432 cert=db-client" };
+        await context.AdmitAsync(Reviews.Pod("uid-0", mtls.DeepClone().AsObject()));
         var missing = await context.AdmitAsync(Reviews.Pod("uid-1", mtls.DeepClone().AsObject()));
+        context.Memo.Count.Should().Be(1);
         context.Secrets = ImmutableDictionary<string, SecretSummary>.Empty.Add("db-client",
             new SecretSummary("db-client", "kubernetes.io/tls", ImmutableSortedSet.Create(StringComparer.Ordinal, "tls.crt", "tls.key")));
         var present = await context.AdmitAsync(Reviews.Pod("uid-2", mtls.DeepClone().AsObject()));
@@ -81,7 +87,9 @@ public sealed class AdmissionMemoTests
     public async Task New_render_options_are_not_answered_from_decisions_made_with_the_old_ones()
     {
         var context = new Context();
+        await context.AdmitAsync(Reviews.Pod("uid-0", Intercept.DeepClone().AsObject()));
         var before = await context.AdmitAsync(Reviews.Pod("uid-1", Intercept.DeepClone().AsObject()));
+        context.Memo.Count.Should().Be(1);
         context.Options.Value = context.Options.Value with { TrustMountPath = "/etc/other-trust" };
         var after = await context.AdmitAsync(Reviews.Pod("uid-2", Intercept.DeepClone().AsObject()));
 
@@ -96,12 +104,18 @@ public sealed class AdmissionMemoTests
         var keys = Enumerable.Range(0, 5).Select(i => Key(i)).ToList();
         var options = new RenderOptions();
         var ns = NamespaceInfo.Bare("team-a");
-        memo.Add(keys[0], Entry(options, ns, 10));
-        memo.Add(keys[1], Entry(options, ns, 10));
-        memo.Add(keys[2], Entry(options, ns, 10));
+        void Add(int i)
+        {
+            memo.Add(keys[i], Entry(options, ns, 10)).Should().BeFalse("a first sighting records the key only");
+            memo.Add(keys[i], Entry(options, ns, 10)).Should().BeTrue();
+        }
+
+        Add(0);
+        Add(1);
+        Add(2);
         memo.Find(keys[0], options, ns, false).Should().NotBeNull();
-        memo.Add(keys[3], Entry(options, ns, 10));
-        memo.Add(keys[4], Entry(options, ns, 10));
+        Add(3);
+        Add(4);
 
         memo.Count.Should().Be(3);
         memo.Find(keys[0], options, ns, false).Should().NotBeNull("it was used most recently before the additions");
@@ -118,9 +132,11 @@ public sealed class AdmissionMemoTests
         for (var i = 0; i < 10; i++)
         {
             memo.Add(Key(i), Entry(options, ns, 10));
+            memo.Add(Key(i), Entry(options, ns, 10));
         }
 
         memo.Count.Should().Be(2);
+        memo.Add(Key(99), Entry(options, ns, 26));
         memo.Add(Key(99), Entry(options, ns, 26));
         memo.Count.Should().Be(2, "an entry heavier than the whole bound is not kept");
     }

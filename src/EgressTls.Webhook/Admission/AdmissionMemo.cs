@@ -10,7 +10,7 @@ namespace EgressTls.Webhook.Admission;
 /// with byte-identical <c>request.object</c> (the API server fills <c>metadata.name</c> from
 /// <c>generateName</c> only after admission), so a rollout of N replicas renders once. Render is a pure
 /// function of (object, operation, old object, namespace, Secret summaries, secrets completeness, render
-/// options): an entry is found by a SHA-256 of the object and old object bytes with the operation, kind
+/// options): an entry (kept from a key's second sighting, see <see cref="Add"/>) is found by a SHA-256 of the object and old object bytes with the operation, kind
 /// and namespace, and used only when every other input is equal to the one it was computed from (the
 /// namespace's labels and annotations, the Secret summaries, the very same <see cref="RenderOptions"/>
 /// instance). Per-request work (reading the namespace and Secrets, applying the generated objects, the
@@ -25,7 +25,11 @@ internal sealed class AdmissionMemo
     /// <summary>Sum of entry weights (object and patch bytes) kept at most, so large pods cannot hold much memory.</summary>
     public const long DefaultMaxWeight = 4L << 20;
 
+    /// <summary>Keys of first sightings remembered at most (32 bytes of hash and a few strings each).</summary>
+    public const int SeenCapacity = 8192;
+
     private readonly Dictionary<Key, LinkedListNode<Entry>> entries = [];
+    private readonly HashSet<Key> seen = [];
     private readonly LinkedList<Entry> recency = []; // most recently used first
     private readonly Lock gate = new();
     private readonly int capacity;
@@ -81,17 +85,35 @@ internal sealed class AdmissionMemo
         return ReferenceEquals(entry.Options, options) && entry.SecretsComplete == secretsComplete && SameNamespace(entry.Namespace, ns) ? entry : null;
     }
 
-    /// <summary>Remembers a decision (replacing any entry of <paramref name="key"/>) and returns it.</summary>
-    public Entry Add(Key key, Entry entry)
+    /// <summary>
+    /// Remembers a decision (replacing any entry of <paramref name="key"/>) from the second time its key is
+    /// added on: a pod seen once (a bare pod, a StatefulSet's, one with per-pod values) is the common case
+    /// and its decision would only be carried into older GC generations and evicted unused, so the first
+    /// sighting records the key alone. A ReplicaSet's pods are rendered twice, then found.
+    /// </summary>
+    /// <returns>Whether the decision is now remembered.</returns>
+    public bool Add(Key key, Entry entry)
     {
         ArgumentNullException.ThrowIfNull(entry);
         if (capacity == 0 || entry.Weight > maxWeight)
         {
-            return entry;
+            return false;
         }
 
         lock (gate)
         {
+            if (!entries.ContainsKey(key) && seen.Add(key))
+            {
+                if (seen.Count > SeenCapacity)
+                {
+                    seen.Clear();
+                    seen.Add(key);
+                }
+
+                return false;
+            }
+
+            seen.Remove(key);
             if (entries.Remove(key, out var old))
             {
                 recency.Remove(old);
@@ -109,7 +131,7 @@ internal sealed class AdmissionMemo
             }
         }
 
-        return entry;
+        return true;
     }
 
     private static (UInt128, UInt128) Hash(ReadOnlySpan<byte> bytes)
