@@ -22,7 +22,8 @@ public static class BenchCommand
             options = options with { Duration = TimeSpan.FromSeconds(10), Warmup = TimeSpan.FromSeconds(10), MaxRequests = 40, Rate = 200, Soak = 0 };
         }
 
-        var bodies = ReviewBodies.All().Where(b => options.Bodies.Contains(b.Name)).ToList();
+        var all = ReviewBodies.All();
+        var bodies = ReviewBodies.Names.Where(options.Bodies.Contains).Select(n => all.Single(b => b.Name == n)).ToList();
         var directory = Directory.CreateTempSubdirectory("egress-tls-loadbench-");
         var targets = new List<(LoadDriver Driver, Func<WorkloadBody, PatchExpectation> Expect)>();
         var problems = new List<string>();

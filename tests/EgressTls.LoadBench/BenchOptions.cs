@@ -11,7 +11,8 @@ public sealed record BenchOptions
 
         load benchmark (127.0.0.1 only; every cell bounded by --duration and --max-requests):
           --target floor|serve|both   what to drive (default both, interleaved body by body)
-          --bodies LIST               comma-separated: typical,large,unannotated,provider (default all)
+          --bodies LIST               comma-separated: typical,typical-cold,large,large-cold,unannotated,provider
+                                      (default all; "-cold": every request a different pod, nothing remembered applies)
           --duration TIME             length of each measured cell, e.g. 5s, 500ms (default 5s)
           --warmup TIME               warm-up per target before the first cell (default 3s)
           --rate N                    offered rate of the open-loop cells, requests/s (default 1000)
@@ -30,7 +31,7 @@ public sealed record BenchOptions
         """;
 
     public string Target { get; init; } = "both";
-    public IReadOnlyList<string> Bodies { get; init; } = ["typical", "large", "unannotated", "provider"];
+    public IReadOnlyList<string> Bodies { get; init; } = Workload.ReviewBodies.Names;
     public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(5);
     public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(3);
     public int Rate { get; init; } = 1000;
@@ -87,7 +88,7 @@ public sealed record BenchOptions
             };
         }
 
-        var known = new HashSet<string>(["typical", "large", "unannotated", "provider"]);
+        var known = new HashSet<string>(Workload.ReviewBodies.Names);
         if (options.Bodies.FirstOrDefault(b => !known.Contains(b)) is { } unknown)
         {
             throw new ArgumentException($"--bodies: unknown body \"{unknown}\"; expected {string.Join(", ", known)}");

@@ -14,13 +14,14 @@ internal sealed class AdmissionHandler(
     Cluster.CurrentRenderOptions renderOptions,
     IAdmissionContextReader reader,
     IDesiredStateApplier applier,
+    AdmissionMemo memo,
     ILogger<AdmissionHandler> logger)
 {
     /// <summary>Decides <paramref name="request"/>. User mistakes and cluster trouble become denials; only bugs throw.</summary>
     public async Task<AdmissionOutcome> HandleAsync(AdmissionRequestData request, CancellationToken cancellationToken)
     {
         // DELETE and CONNECT carry no object to mutate; answering 400 would block deletions under failurePolicy Fail.
-        if (request.Operation is not ("CREATE" or "UPDATE") || request.Object is null)
+        if (request.Operation is not ("CREATE" or "UPDATE") || !request.HasObject)
         {
             return AdmissionOutcome.Skip("operation-not-mutated");
         }
@@ -43,21 +44,42 @@ internal sealed class AdmissionHandler(
         using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         budget.CancelAfter(settings.Budget);
 
-        RenderInput input;
+        var options = renderOptions.Value;
+        var secretsComplete = !settings.Standalone;
+        RenderResult result;
+        AdmissionOutcome answer;
         try
         {
             var ns = await reader.GetNamespaceAsync(request.Namespace, budget.Token).ConfigureAwait(false);
-            var names = Renderer.ReferencedSecretNames(request.Object, ns, renderOptions.Value);
+
+            // Pods of one ReplicaSet arrive byte-identical: their decision is rendered once (AdmissionMemo).
+            var key = AdmissionMemo.KeyOf(request);
+            var remembered = memo.Find(key, options, ns, secretsComplete);
+            var names = remembered?.SecretNames ?? Renderer.ReferencedSecretNames(request.Object!, ns, options);
             var secrets = names.Count == 0 || settings.Standalone
                 ? ImmutableDictionary<string, SecretSummary>.Empty
                 : await reader.GetSecretsAsync(request.Namespace, names, budget.Token).ConfigureAwait(false);
-            input = new RenderInput(
-                request.Object,
-                request.Operation == "CREATE" ? AdmissionOperation.Create : AdmissionOperation.Update,
-                ns,
-                secrets,
-                request.OldObject,
-                SecretsComplete: !settings.Standalone);
+            if (remembered is not null && remembered.SameSecrets(secrets))
+            {
+                AdmissionMetrics.MemoHits.Inc();
+                result = remembered.Result;
+                answer = remembered.Outcome;
+            }
+            else
+            {
+                AdmissionMetrics.MemoMisses.Inc();
+                var input = new RenderInput(
+                    request.Object!,
+                    request.Operation == "CREATE" ? AdmissionOperation.Create : AdmissionOperation.Update,
+                    ns,
+                    secrets,
+                    request.OldObject,
+                    SecretsComplete: secretsComplete);
+                result = Renderer.Render(input, options);
+                answer = Answer(result).Prepared();
+                memo.Add(key, new AdmissionMemo.Entry(options, ns, secretsComplete, names, secrets, result, answer,
+                    request.ObjectJson.Length + request.OldObjectJson.Length + (answer.EncodedPatch?.Length ?? 0)));
+            }
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -71,21 +93,20 @@ internal sealed class AdmissionHandler(
                 "Failed", "context-unavailable");
         }
 
-        var result = Renderer.Render(input, renderOptions.Value);
-        switch (result)
-        {
-            case Skipped skipped:
-                return AdmissionOutcome.Skip(skipped.Reason);
-            case Rejected rejected:
-                return AdmissionOutcome.Deny(403, string.Join("; ", rejected.Errors.Select(e => e.ToString())), "Rejected", "invalid-annotations");
-            case Mutated mutated:
-                var failure = await ApplyAsync(request, mutated, budget, cancellationToken).ConfigureAwait(false);
-                return failure ?? new AdmissionOutcome(true, mutated.Patch, mutated.Warnings, null, null, "Mutated",
-                    mutated.Patch.IsEmpty ? "already-mutated" : "mutated", mutated.Objects.Length);
-            default:
-                throw new InvalidOperationException($"unexpected render result {result.GetType().Name}");
-        }
+        return result is Mutated mutated
+            ? await ApplyAsync(request, mutated, budget, cancellationToken).ConfigureAwait(false) ?? answer
+            : answer;
     }
+
+    // The answer for a render result when applying its objects succeeds.
+    private static AdmissionOutcome Answer(RenderResult result) => result switch
+    {
+        Skipped skipped => AdmissionOutcome.Skip(skipped.Reason),
+        Rejected rejected => AdmissionOutcome.Deny(403, string.Join("; ", rejected.Errors.Select(e => e.ToString())), "Rejected", "invalid-annotations"),
+        Mutated mutated => new AdmissionOutcome(true, mutated.Patch, mutated.Warnings, null, null, "Mutated",
+            mutated.Patch.IsEmpty ? "already-mutated" : "mutated", mutated.Objects.Length),
+        _ => throw new InvalidOperationException($"unexpected render result {result.GetType().Name}"),
+    };
 
     private async Task<AdmissionOutcome?> ApplyAsync(
         AdmissionRequestData request, Mutated mutated, CancellationTokenSource budget, CancellationToken cancellationToken)

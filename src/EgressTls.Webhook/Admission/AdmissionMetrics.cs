@@ -17,4 +17,12 @@ internal static class AdmissionMetrics
     public static readonly Counter Refused = Metrics.CreateCounter(
         "egress_tls_admission_refused_requests_total", "Requests to /mutate that were not a valid AdmissionReview, by HTTP status.",
         new CounterConfiguration { LabelNames = ["code"] });
+
+    public static readonly Counter MemoLookups = Metrics.CreateCounter(
+        "egress_tls_admission_memo_lookups_total", "Render decisions found in the admission memo (hit) or rendered (miss).",
+        new CounterConfiguration { LabelNames = ["result"] });
+
+    public static readonly Counter.Child MemoHits = MemoLookups.WithLabels("hit");
+
+    public static readonly Counter.Child MemoMisses = MemoLookups.WithLabels("miss");
 }

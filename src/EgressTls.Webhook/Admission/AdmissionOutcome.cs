@@ -22,6 +22,21 @@ internal sealed record AdmissionOutcome(
     string Reason,
     int ObjectCount)
 {
+    /// <summary>The patch as the JSON string literal of response.patch (quoted base64), when already encoded
+    /// (a remembered decision, <see cref="AdmissionMemo"/>); <c>null</c>: the writer encodes <see cref="Patch"/>.</summary>
+    public byte[]? EncodedPatch { get; init; }
+
+    /// <summary><see cref="Warnings"/> as sent (<see cref="AdmissionResponseWriter.Warnings"/>), when already
+    /// computed; default: the writer computes them.</summary>
+    public ImmutableArray<string> SentWarnings { get; init; }
+
+    /// <summary>This outcome with its patch and warnings encoded once, for answering it many times.</summary>
+    public AdmissionOutcome Prepared() => this with
+    {
+        EncodedPatch = Allowed && !Patch.IsEmpty ? AdmissionResponseWriter.EncodePatch(Patch) : null,
+        SentWarnings = AdmissionResponseWriter.Warnings(Warnings),
+    };
+
     /// <summary>Allowed unchanged because egress-tls has nothing to do with the request.</summary>
     public static AdmissionOutcome Skip(string reason) => new(true, [], [], null, null, "Skipped", reason, 0);
 

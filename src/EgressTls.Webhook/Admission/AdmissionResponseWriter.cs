@@ -1,6 +1,9 @@
+using System.Buffers;
+using System.Buffers.Text;
 using System.Collections.Immutable;
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using EgressTls.Core.Patching;
 
@@ -12,62 +15,113 @@ internal static class AdmissionResponseWriter
     /// <summary>Kubernetes recommends warnings of at most 120 characters; longer ones may be truncated by the API server.</summary>
     public const int MaxWarningLength = 120;
 
-    /// <summary>The response for <paramref name="uid"/>.</summary>
+    // What JsonNode.ToJsonString wrote before: the default encoder, compact.
+    private static readonly JsonWriterOptions WriterOptions = new() { Indented = false, SkipValidation = false };
+
+    /// <summary>The response for <paramref name="uid"/> as a node (what <see cref="Write"/> writes).</summary>
     public static JsonObject Build(string uid, AdmissionOutcome outcome)
     {
-        var response = new JsonObject
-        {
-            ["uid"] = uid,
-            ["allowed"] = outcome.Allowed,
-        };
+        var buffer = new ArrayBufferWriter<byte>();
+        Write(buffer, uid, outcome);
+        return JsonNode.Parse(buffer.WrittenSpan)!.AsObject();
+    }
+
+    /// <summary>
+    /// Writes the response for <paramref name="uid"/> straight as UTF-8 JSON: apiVersion, kind, then
+    /// response {uid, allowed, patchType and patch when allowed with a patch, status when denied, warnings}.
+    /// </summary>
+    public static void Write(IBufferWriter<byte> output, string uid, AdmissionOutcome outcome)
+    {
+        ArgumentNullException.ThrowIfNull(outcome);
+        using var writer = new Utf8JsonWriter(output, WriterOptions);
+        writer.WriteStartObject();
+        writer.WriteString("apiVersion"u8, "admission.k8s.io/v1"u8);
+        writer.WriteString("kind"u8, "AdmissionReview"u8);
+        writer.WriteStartObject("response"u8);
+        writer.WriteString("uid"u8, uid);
+        writer.WriteBoolean("allowed"u8, outcome.Allowed);
         if (outcome.Allowed && !outcome.Patch.IsEmpty)
         {
-            response["patchType"] = "JSONPatch";
-            response["patch"] = Convert.ToBase64String(Encoding.UTF8.GetBytes(PatchJson(outcome.Patch)));
+            writer.WriteString("patchType"u8, "JSONPatch"u8);
+            writer.WritePropertyName("patch"u8);
+            writer.WriteRawValue(outcome.EncodedPatch ?? EncodePatch(outcome.Patch), skipInputValidation: true);
         }
 
         if (!outcome.Allowed)
         {
             var code = outcome.StatusCode ?? 403;
-            response["status"] = new JsonObject
-            {
-                ["status"] = "Failure",
-                ["message"] = outcome.Message ?? "denied by egress-tls",
-                ["reason"] = code == 403 ? "Forbidden" : "ServiceUnavailable",
-                ["code"] = code,
-            };
+            writer.WriteStartObject("status"u8);
+            writer.WriteString("status"u8, "Failure"u8);
+            writer.WriteString("message"u8, outcome.Message ?? "denied by egress-tls");
+            writer.WriteString("reason"u8, code == 403 ? "Forbidden"u8 : "ServiceUnavailable"u8);
+            writer.WriteNumber("code"u8, code);
+            writer.WriteEndObject();
         }
 
-        var warnings = Warnings(outcome.Warnings);
+        var warnings = outcome.SentWarnings.IsDefault ? Warnings(outcome.Warnings) : outcome.SentWarnings;
         if (!warnings.IsEmpty)
         {
-            response["warnings"] = new JsonArray([.. warnings.Select(w => (JsonNode)JsonValue.Create(w))]);
+            writer.WriteStartArray("warnings"u8);
+            foreach (var warning in warnings)
+            {
+                writer.WriteStringValue(warning);
+            }
+
+            writer.WriteEndArray();
         }
 
-        return new JsonObject
+        writer.WriteEndObject();
+        writer.WriteEndObject();
+    }
+
+    /// <summary>response.patch for <paramref name="patch"/>: the JSON string literal (quoted, escaped) of the
+    /// base64 of <see cref="PatchJson"/>'s bytes.</summary>
+    public static byte[] EncodePatch(ImmutableArray<PatchOperation> patch)
+    {
+        var json = new ArrayBufferWriter<byte>(1024);
+        WritePatch(json, patch);
+        var base64 = new byte[Base64.GetMaxEncodedToUtf8Length(json.WrittenCount)];
+        Base64.EncodeToUtf8(json.WrittenSpan, base64, out _, out var written);
+        var literal = new ArrayBufferWriter<byte>(written + 64);
+        using (var writer = new Utf8JsonWriter(literal, WriterOptions))
         {
-            ["apiVersion"] = "admission.k8s.io/v1",
-            ["kind"] = "AdmissionReview",
-            ["response"] = response,
-        };
+            writer.WriteStringValue(base64.AsSpan(0, written));
+        }
+
+        return literal.WrittenSpan.ToArray();
     }
 
     /// <summary>The patch as an RFC 6902 JSON array.</summary>
     public static string PatchJson(ImmutableArray<PatchOperation> patch)
     {
-        var array = new JsonArray();
+        var json = new ArrayBufferWriter<byte>(1024);
+        WritePatch(json, patch);
+        return Encoding.UTF8.GetString(json.WrittenSpan);
+    }
+
+    private static void WritePatch(IBufferWriter<byte> output, ImmutableArray<PatchOperation> patch)
+    {
+        using var writer = new Utf8JsonWriter(output, WriterOptions);
+        writer.WriteStartArray();
         foreach (var op in patch)
         {
-            var item = new JsonObject { ["op"] = op.Op, ["path"] = op.Path };
-            if (op.Value is not null || op.Op is "add" or "replace" or "test")
+            writer.WriteStartObject();
+            writer.WriteString("op"u8, op.Op);
+            writer.WriteString("path"u8, op.Path);
+            if (op.Value is not null)
             {
-                item["value"] = op.Value?.DeepClone();
+                writer.WritePropertyName("value"u8);
+                op.Value.WriteTo(writer);
+            }
+            else if (op.Op is "add" or "replace" or "test")
+            {
+                writer.WriteNull("value"u8);
             }
 
-            array.Add(item);
+            writer.WriteEndObject();
         }
 
-        return array.ToJsonString();
+        writer.WriteEndArray();
     }
 
     /// <summary>

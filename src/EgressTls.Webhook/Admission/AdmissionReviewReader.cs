@@ -24,7 +24,7 @@ internal static class AdmissionReviewReader
     };
 
     /// <summary>Parses and checks <paramref name="body"/>.</summary>
-    public static bool TryRead(ReadOnlySpan<byte> body, out AdmissionRequestData? request, out string reason)
+    public static bool TryRead(ReadOnlyMemory<byte> body, out AdmissionRequestData? request, out string reason)
     {
         request = null;
         if (body.IsEmpty)
@@ -34,12 +34,183 @@ internal static class AdmissionReviewReader
         }
 
         // The reader checks UTF-8 lazily (only when a string is materialised), so check it all up front.
-        if (!Utf8.IsValid(body))
+        if (!Utf8.IsValid(body.Span))
         {
             reason = "request body is not valid UTF-8";
             return false;
         }
 
+        // Fast path: one JsonDocument pass extracts every field of a well-formed review (the API server's
+        // only kind), keeping request.object as raw bytes. Anything it does not accept (a malformed review,
+        // a surrogate escape that needs checking) goes through the checking path below, which words the reason.
+        if (!MayHoldSurrogateEscape(body.Span) && TryReadFast(body, out request))
+        {
+            reason = "";
+            return true;
+        }
+
+        return TryReadChecked(body.Span, out request, out reason);
+    }
+
+    // "\uD800".."\uDFFF" escapes are the only way JSON text can hold a lone surrogate once the bytes are valid UTF-8.
+    private static bool MayHoldSurrogateEscape(ReadOnlySpan<byte> body)
+    {
+        var rest = body;
+        int at;
+        while ((at = rest.IndexOf("\\u"u8)) >= 0)
+        {
+            if (at + 3 < rest.Length && (rest[at + 2] is (byte)'d' or (byte)'D')
+                && rest[at + 3] is (byte)'8' or (byte)'9' or (byte)'a' or (byte)'b' or (byte)'c' or (byte)'d' or (byte)'e' or (byte)'f'
+                    or (byte)'A' or (byte)'B' or (byte)'C' or (byte)'D' or (byte)'E' or (byte)'F')
+            {
+                return true;
+            }
+
+            rest = rest[(at + 2)..];
+        }
+
+        return false;
+    }
+
+    private static bool TryReadFast(ReadOnlyMemory<byte> body, out AdmissionRequestData? request)
+    {
+        request = null;
+        try
+        {
+            // Same options as the checking path: duplicate keys, depth and syntax are refused alike.
+            using var document = JsonDocument.Parse(body, DocumentOptions);
+            return TryExtract(document.RootElement, body, out request);
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or ArgumentException or FormatException)
+        {
+            return false;
+        }
+    }
+
+    private static bool TryExtract(JsonElement review, ReadOnlyMemory<byte> body, out AdmissionRequestData? request)
+    {
+        request = null;
+        if (review.ValueKind != JsonValueKind.Object || !IsString(review, "apiVersion", "admission.k8s.io/v1") || !IsString(review, "kind", "AdmissionReview")
+            || !review.TryGetProperty("request"u8, out var req) || req.ValueKind != JsonValueKind.Object
+            )
+        {
+            return false;
+        }
+
+        if (!Required(req, "uid"u8, out var uid) || !Required(req, "operation"u8, out var operation)
+            || operation is not ("CREATE" or "UPDATE" or "DELETE" or "CONNECT")
+            || !req.TryGetProperty("kind"u8, out var gvk) || gvk.ValueKind != JsonValueKind.Object
+            || !Optional(gvk, "group"u8, out var group) || !Required(gvk, "version"u8, out var version) || !Required(gvk, "kind"u8, out var kind)
+            || !Optional(req, "subResource"u8, out var subResource) || !Optional(req, "namespace"u8, out var ns) || !Optional(req, "name"u8, out var name))
+        {
+            return false;
+        }
+
+        var dryRun = false;
+        if (req.TryGetProperty("dryRun"u8, out var dry) && dry.ValueKind != JsonValueKind.Null)
+        {
+            if (dry.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
+            {
+                return false;
+            }
+
+            dryRun = dry.GetBoolean();
+        }
+
+        if (!OptionalObject(req, "object"u8, out var obj) || !OptionalObject(req, "oldObject"u8, out var oldObj))
+        {
+            return false;
+        }
+
+        if (operation is "CREATE" or "UPDATE" && obj is null)
+        {
+            return false;
+        }
+
+        var generateName = "";
+        if (obj is { } o && o.TryGetProperty("metadata"u8, out var metadata) && metadata.ValueKind != JsonValueKind.Null)
+        {
+            if (metadata.ValueKind != JsonValueKind.Object
+                || !Optional(metadata, "generateName"u8, out generateName) || !Optional(metadata, "name"u8, out var metaName)
+                || !Optional(metadata, "namespace"u8, out var metaNamespace))
+            {
+                return false;
+            }
+
+            name = name.Length > 0 ? name : metaName;
+            ns = ns.Length > 0 ? ns : metaNamespace;
+        }
+
+        request = new AdmissionRequestData(uid, group, version, kind, subResource, operation, ns, name, generateName,
+            Raw(obj, body), Raw(oldObj, body), dryRun);
+        return true;
+    }
+
+    // The element's bytes: a slice of the body (no copy), so the request data lives no longer than the body.
+    private static ReadOnlyMemory<byte> Raw(JsonElement? element, ReadOnlyMemory<byte> body)
+    {
+        if (element is not { } e)
+        {
+            return default;
+        }
+
+        var raw = System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(e);
+        return body.Span.Overlaps(raw, out var offset) ? body.Slice(offset, raw.Length) : raw.ToArray();
+    }
+
+    private static bool IsString(JsonElement parent, string key, string expected) =>
+        parent.TryGetProperty(key, out var value) && value.ValueKind == JsonValueKind.String && value.ValueEquals(expected);
+
+    private static bool Required(JsonElement parent, ReadOnlySpan<byte> key, out string value)
+    {
+        value = "";
+        if (!parent.TryGetProperty(key, out var element) || element.ValueKind != JsonValueKind.String)
+        {
+            return false;
+        }
+
+        value = element.GetString()!;
+        return value.Length > 0;
+    }
+
+    private static bool Optional(JsonElement parent, ReadOnlySpan<byte> key, out string value)
+    {
+        value = "";
+        if (!parent.TryGetProperty(key, out var element) || element.ValueKind == JsonValueKind.Null)
+        {
+            return true;
+        }
+
+        if (element.ValueKind != JsonValueKind.String)
+        {
+            return false;
+        }
+
+        value = element.GetString()!;
+        return true;
+    }
+
+    private static bool OptionalObject(JsonElement parent, ReadOnlySpan<byte> key, out JsonElement? value)
+    {
+        value = null;
+        if (!parent.TryGetProperty(key, out var element) || element.ValueKind == JsonValueKind.Null)
+        {
+            return true;
+        }
+
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            return false;
+        }
+
+        value = element;
+        return true;
+    }
+
+    // The checking path: a DOM of the whole review, every problem worded with its path.
+    private static bool TryReadChecked(ReadOnlySpan<byte> body, out AdmissionRequestData? request, out string reason)
+    {
+        request = null;
         JsonNode? root;
         try
         {

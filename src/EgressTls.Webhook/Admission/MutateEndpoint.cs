@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net.Http.Headers;
 using System.Text;
 using Microsoft.AspNetCore.Http;
@@ -36,47 +37,100 @@ internal sealed partial class MutateEndpoint(
             return;
         }
 
-        byte[] body;
+        // The body goes into a pooled array; the request data refers to it (no copies), so it is returned
+        // only once the answer is written.
+        var body = ArrayPool<byte>.Shared.Rent(request.ContentLength is > 0 and <= MaxInitialBuffer ? (int)request.ContentLength.Value : 16 * 1024);
         try
         {
-            // Kestrel enforces the limit for chunked bodies too, while reading.
-            if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeFeature)
+            int length;
+            try
             {
-                sizeFeature.MaxRequestBodySize = limit;
+                // Kestrel enforces the limit for chunked bodies too, while reading.
+                if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeFeature)
+                {
+                    sizeFeature.MaxRequestBodySize = limit;
+                }
+
+                (body, length) = await ReadBodyAsync(request.Body, body, context.RequestAborted).ConfigureAwait(false);
+            }
+            catch (BadHttpRequestException ex)
+            {
+                var reason = ex.StatusCode == StatusCodes.Status413PayloadTooLarge
+                    ? $"request body exceeds the limit of {limit} bytes (server.maxRequestBodyBytes)"
+                    : $"cannot read the request body: {ex.Message}";
+                await RefuseAsync(context, ex.StatusCode, reason).ConfigureAwait(false);
+                return;
             }
 
-            using var buffer = new MemoryStream();
-            await request.Body.CopyToAsync(buffer, context.RequestAborted).ConfigureAwait(false);
-            body = buffer.ToArray();
+            if (!AdmissionReviewReader.TryRead(body.AsMemory(0, length), out var admission, out var problem) || admission is null)
+            {
+                await RefuseAsync(context, StatusCodes.Status400BadRequest, problem).ConfigureAwait(false);
+                return;
+            }
+
+            var outcome = await handler.HandleAsync(admission, context.RequestAborted).ConfigureAwait(false);
+            await RespondAsync(context, admission.Uid, outcome).ConfigureAwait(false);
+
+            var elapsed = time.GetElapsedTime(started);
+            AdmissionMetrics.Decisions.WithLabels(outcome.Decision, outcome.Reason).Inc();
+            AdmissionMetrics.Duration.Observe(elapsed.TotalSeconds);
+            LogDecision(
+                admission.Uid, admission.Kind, admission.Namespace, admission.Name, admission.GenerateName, admission.Operation,
+                admission.DryRun, outcome.Decision, outcome.Reason, outcome.Patch.Length, outcome.ObjectCount,
+                Math.Round(elapsed.TotalMilliseconds, 1));
         }
-        catch (BadHttpRequestException ex)
+        finally
         {
-            var reason = ex.StatusCode == StatusCodes.Status413PayloadTooLarge
-                ? $"request body exceeds the limit of {limit} bytes (server.maxRequestBodyBytes)"
-                : $"cannot read the request body: {ex.Message}";
-            await RefuseAsync(context, ex.StatusCode, reason).ConfigureAwait(false);
-            return;
+            ArrayPool<byte>.Shared.Return(body);
         }
+    }
 
-        if (!AdmissionReviewReader.TryRead(body, out var admission, out var problem) || admission is null)
+    private const int MaxInitialBuffer = 1 << 20;
+
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? responseBuffer;
+
+    private static async Task<(byte[] Buffer, int Length)> ReadBodyAsync(Stream stream, byte[] buffer, CancellationToken cancellationToken)
+    {
+        var length = 0;
+        while (true)
         {
-            await RefuseAsync(context, StatusCodes.Status400BadRequest, problem).ConfigureAwait(false);
-            return;
+            if (length == buffer.Length)
+            {
+                var larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                buffer.AsSpan().CopyTo(larger);
+                ArrayPool<byte>.Shared.Return(buffer);
+                buffer = larger;
+            }
+
+            var read = await stream.ReadAsync(buffer.AsMemory(length), cancellationToken).ConfigureAwait(false);
+            if (read == 0)
+            {
+                return (buffer, length);
+            }
+
+            length += read;
+        }
+    }
+
+    // The answer is built in a per-thread buffer (synchronously, before any await) so Content-Length is known
+    // and the bytes go to the connection in one write.
+    private static async Task RespondAsync(HttpContext context, string uid, AdmissionOutcome outcome)
+    {
+        var buffer = responseBuffer ??= new ArrayBufferWriter<byte>(4096);
+        buffer.ResetWrittenCount();
+        AdmissionResponseWriter.Write(buffer, uid, outcome);
+        var response = context.Response;
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = "application/json";
+        response.ContentLength = buffer.WrittenCount;
+        response.BodyWriter.Write(buffer.WrittenSpan);
+        if (buffer.Capacity > 256 * 1024)
+        {
+            responseBuffer = null; // a rare huge answer does not stay pinned to the thread
         }
 
-        var outcome = await handler.HandleAsync(admission, context.RequestAborted).ConfigureAwait(false);
-        var json = AdmissionResponseWriter.Build(admission.Uid, outcome).ToJsonString();
-        context.Response.StatusCode = StatusCodes.Status200OK;
-        context.Response.ContentType = "application/json";
-        await context.Response.WriteAsync(json, Encoding.UTF8, context.RequestAborted).ConfigureAwait(false);
-
-        var elapsed = time.GetElapsedTime(started);
-        AdmissionMetrics.Decisions.WithLabels(outcome.Decision, outcome.Reason).Inc();
-        AdmissionMetrics.Duration.Observe(elapsed.TotalSeconds);
-        LogDecision(
-            admission.Uid, admission.Kind, admission.Namespace, admission.Name, admission.GenerateName, admission.Operation,
-            admission.DryRun, outcome.Decision, outcome.Reason, outcome.Patch.Length, outcome.ObjectCount,
-            Math.Round(elapsed.TotalMilliseconds, 1));
+        await response.BodyWriter.FlushAsync(context.RequestAborted).ConfigureAwait(false);
     }
 
     private async Task RefuseAsync(HttpContext context, int status, string reason)

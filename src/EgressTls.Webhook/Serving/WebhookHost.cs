@@ -48,7 +48,7 @@ internal static class WebhookHost
             .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
             .MinimumLevel.Override("Microsoft.Extensions.Diagnostics.HealthChecks", LogEventLevel.Warning)
             .Enrich.FromLogContext()
-            .WriteTo.Console(new RenderedCompactJsonFormatter());
+            .WriteTo.Sink(new BufferedConsoleSink(new RenderedCompactJsonFormatter()));
         if (extraLogSink is not null)
         {
             serilog = serilog.WriteTo.Sink(extraLogSink);
@@ -91,6 +91,7 @@ internal static class WebhookHost
             RenderOptionsFactory.Create(config), settings.Standalone, config.Admission.ApplyTimeout, config.Flux.Enabled,
             config.Server.MaxRequestBodyBytes));
         services.AddSingleton(new Cluster.CurrentRenderOptions(RenderOptionsFactory.Create(config)));
+        services.AddSingleton(new AdmissionMemo());
         services.AddSingleton<AdmissionHandler>();
         services.AddSingleton<MutateEndpoint>();
         services.AddHealthChecks().AddCheck<ServingCertificateHealthCheck>("serving-certificate", tags: [HealthEndpoints.ReadyTag]);

@@ -147,7 +147,7 @@ public sealed class LoadDriver : IDisposable
         string? problem;
         try
         {
-            using var content = new ByteArrayContent(body.WithUid(uid));
+            using var content = new ByteArrayContent(body.WithUid(uid, n));
             content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
             using var request = new HttpRequestMessage(HttpMethod.Post, mutate)
             {

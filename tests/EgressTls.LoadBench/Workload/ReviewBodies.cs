@@ -15,17 +15,38 @@ public static class ReviewBodies
     /// <summary>The request uid in every template; <see cref="WorkloadBody"/> overwrites it per request.</summary>
     public const string UidPlaceholder = "00000000-0000-4000-8000-000000000000";
 
+    /// <summary>The value of the label that makes each request of a "-cold" body a different pod;
+    /// <see cref="WorkloadBody"/> overwrites it per request.</summary>
+    public const string VariantPlaceholder = "variant-000000000000";
+
+    /// <summary>The label carrying <see cref="VariantPlaceholder"/> in the "-cold" bodies.</summary>
+    public const string VariantLabel = "loadbench.egress-tls.io/instance";
+
     /// <summary>The namespace of every object.</summary>
     public const string Namespace = "shop";
 
-    /// <summary>The four bodies, by name: typical, large, unannotated, provider.</summary>
+    /// <summary>Every body, by name: typical, large, unannotated, provider, and typical-cold and large-cold
+    /// (the same pods with a label whose value differs on every request: each request is a pod never seen
+    /// before, so nothing the server remembers about earlier pods applies: the cold path).</summary>
     public static IReadOnlyList<WorkloadBody> All() =>
     [
+        WorkloadBody.Create("typical-cold", Review(Distinct(TypicalPod()), "Pod", "pods", ""), PatchExpectation.Patch),
+        WorkloadBody.Create("large-cold", Review(Distinct(LargePod()), "Pod", "pods", ""), PatchExpectation.Patch),
         WorkloadBody.Create("typical", Review(TypicalPod(), "Pod", "pods", ""), PatchExpectation.Patch),
         WorkloadBody.Create("large", Review(LargePod(), "Pod", "pods", ""), PatchExpectation.Patch),
         WorkloadBody.Create("unannotated", Review(UnannotatedPod(), "Pod", "pods", ""), PatchExpectation.NoPatch),
         WorkloadBody.Create("provider", Review(Provider(), "Provider", "providers", "notification.toolkit.fluxcd.io", "v1beta3"), PatchExpectation.Patch),
     ];
+
+    /// <summary>Every body name, in the order of <see cref="All"/>'s table.</summary>
+    public static IReadOnlyList<string> Names { get; } = ["typical", "typical-cold", "large", "large-cold", "unannotated", "provider"];
+
+    /// <summary><paramref name="pod"/> with the <see cref="VariantLabel"/> label (placeholder value).</summary>
+    public static JsonObject Distinct(JsonObject pod)
+    {
+        pod["metadata"]!["labels"]![VariantLabel] = VariantPlaceholder;
+        return pod;
+    }
 
     /// <summary>
     /// A Deployment pod of an online shop: the app and a log-shipping sidecar, intercepting two payment

@@ -11,12 +11,14 @@ public sealed class WorkloadBody
 {
     private readonly byte[] template;
     private readonly int uidOffset;
+    private readonly int variantOffset;
 
-    private WorkloadBody(string name, byte[] template, int uidOffset, PatchExpectation expectation)
+    private WorkloadBody(string name, byte[] template, int uidOffset, int variantOffset, PatchExpectation expectation)
     {
         Name = name;
         this.template = template;
         this.uidOffset = uidOffset;
+        this.variantOffset = variantOffset;
         Expectation = expectation;
     }
 
@@ -26,31 +28,53 @@ public sealed class WorkloadBody
     /// <summary>Bytes on the wire.</summary>
     public int Length => template.Length;
 
+    /// <summary>Whether every request carries a different pod (<see cref="ReviewBodies.VariantPlaceholder"/>).</summary>
+    public bool Distinct => variantOffset >= 0;
+
     /// <summary>What the real server must answer.</summary>
     public PatchExpectation Expectation { get; }
 
-    /// <summary>A body from a serialized review holding <see cref="ReviewBodies.UidPlaceholder"/> exactly once.</summary>
+    /// <summary>A body from a serialized review holding <see cref="ReviewBodies.UidPlaceholder"/> exactly once,
+    /// and <see cref="ReviewBodies.VariantPlaceholder"/> at most once.</summary>
     public static WorkloadBody Create(string name, byte[] review, PatchExpectation expectation)
     {
-        var placeholder = Encoding.ASCII.GetBytes(ReviewBodies.UidPlaceholder);
-        var offset = review.AsSpan().IndexOf(placeholder);
-        if (offset < 0 || review.AsSpan(offset + placeholder.Length).IndexOf(placeholder) >= 0)
+        var offset = Find(review, ReviewBodies.UidPlaceholder);
+        if (offset < 0)
         {
             throw new InvalidOperationException($"body {name}: the uid placeholder must occur exactly once");
         }
 
-        return new WorkloadBody(name, review, offset, expectation);
+        return new WorkloadBody(name, review, offset, Find(review, ReviewBodies.VariantPlaceholder), expectation);
+    }
+
+    private static int Find(byte[] review, string text)
+    {
+        var placeholder = Encoding.ASCII.GetBytes(text);
+        var offset = review.AsSpan().IndexOf(placeholder);
+        if (offset >= 0 && review.AsSpan(offset + placeholder.Length).IndexOf(placeholder) >= 0)
+        {
+            throw new InvalidOperationException($"{text} occurs more than once");
+        }
+
+        return offset;
     }
 
     /// <summary>The uid of request number <paramref name="sequence"/>: a well-formed UUID, unique within a run.</summary>
     public static string Uid(long sequence) =>
         string.Create(CultureInfo.InvariantCulture, $"00000000-0000-4000-8000-{sequence:x12}");
 
-    /// <summary>A fresh copy of the body carrying <paramref name="uid"/> (36 ASCII characters).</summary>
-    public byte[] WithUid(string uid)
+    /// <summary>A fresh copy of the body carrying <paramref name="uid"/> (36 ASCII characters) and, for a
+    /// <see cref="Distinct"/> body, a pod label value of its own made of <paramref name="sequence"/>.</summary>
+    public byte[] WithUid(string uid, long sequence = 0)
     {
         var copy = template.ToArray();
         Encoding.ASCII.GetBytes(uid, copy.AsSpan(uidOffset, ReviewBodies.UidPlaceholder.Length));
+        if (variantOffset >= 0)
+        {
+            Encoding.ASCII.GetBytes(string.Create(CultureInfo.InvariantCulture, $"variant-{sequence:x12}"),
+                copy.AsSpan(variantOffset, ReviewBodies.VariantPlaceholder.Length));
+        }
+
         return copy;
     }
 }

@@ -1,0 +1,227 @@
+using System.Collections.Immutable;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using EgressTls.Core.Rendering;
+
+namespace EgressTls.Webhook.Admission;
+
+/// <summary>
+/// A bounded, least-recently-used memo of render decisions. The pods of one ReplicaSet reach the webhook
+/// with byte-identical <c>request.object</c> (the API server fills <c>metadata.name</c> from
+/// <c>generateName</c> only after admission), so a rollout of N replicas renders once. Render is a pure
+/// function of (object, operation, old object, namespace, Secret summaries, secrets completeness, render
+/// options): an entry (kept from a key's second sighting, see <see cref="Add"/>) is found by a SHA-256 of the object and old object bytes with the operation, kind
+/// and namespace, and used only when every other input is equal to the one it was computed from (the
+/// namespace's labels and annotations, the Secret summaries, the very same <see cref="RenderOptions"/>
+/// instance). Per-request work (reading the namespace and Secrets, applying the generated objects, the
+/// response uid, the log line, metrics) still happens for every request. Certificate material is not a
+/// Render input: the applier fingerprints it on every request.
+/// </summary>
+internal sealed class AdmissionMemo
+{
+    /// <summary>Entries kept at most.</summary>
+    public const int DefaultCapacity = 512;
+
+    /// <summary>Sum of entry weights (object and patch bytes) kept at most, so large pods cannot hold much memory.</summary>
+    public const long DefaultMaxWeight = 4L << 20;
+
+    /// <summary>Keys of first sightings remembered at most (32 bytes of hash and a few strings each).</summary>
+    public const int SeenCapacity = 8192;
+
+    private readonly Dictionary<Key, LinkedListNode<Entry>> entries = [];
+    private readonly HashSet<Key> seen = [];
+    private readonly LinkedList<Entry> recency = []; // most recently used first
+    private readonly Lock gate = new();
+    private readonly int capacity;
+    private readonly long maxWeight;
+    private long weight;
+
+    /// <param name="capacity">Entries kept at most (0 turns the memo off).</param>
+    /// <param name="maxWeight">Total weight kept at most.</param>
+    public AdmissionMemo(int capacity = DefaultCapacity, long maxWeight = DefaultMaxWeight)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(capacity);
+        this.capacity = capacity;
+        this.maxWeight = maxWeight;
+    }
+
+    /// <summary>Entries held now.</summary>
+    public int Count
+    {
+        get
+        {
+            lock (gate)
+            {
+                return entries.Count;
+            }
+        }
+    }
+
+    /// <summary>The lookup key of <paramref name="request"/>: its identifying fields and a SHA-256 of its object bytes.</summary>
+    public static Key KeyOf(AdmissionRequestData request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return new Key(request.Group, request.Kind, request.Operation, request.Namespace, Hash(request.ObjectJson.Span), Hash(request.OldObjectJson.Span));
+    }
+
+    /// <summary>The entry for <paramref name="key"/> when it was computed from the same options and namespace, else <c>null</c>.
+    /// The caller still compares the Secret summaries (<see cref="Entry.SameSecrets"/>), which it can read only
+    /// once it knows the names.</summary>
+    public Entry? Find(Key key, RenderOptions options, NamespaceInfo ns, bool secretsComplete)
+    {
+        Entry entry;
+        lock (gate)
+        {
+            if (!entries.TryGetValue(key, out var node))
+            {
+                return null;
+            }
+
+            recency.Remove(node);
+            recency.AddFirst(node);
+            entry = node.Value;
+        }
+
+        return ReferenceEquals(entry.Options, options) && entry.SecretsComplete == secretsComplete && SameNamespace(entry.Namespace, ns) ? entry : null;
+    }
+
+    /// <summary>
+    /// Remembers a decision (replacing any entry of <paramref name="key"/>) from the second time its key is
+    /// added on: a pod seen once (a bare pod, a StatefulSet's, one with per-pod values) is the common case
+    /// and its decision would only be carried into older GC generations and evicted unused, so the first
+    /// sighting records the key alone. A ReplicaSet's pods are rendered twice, then found.
+    /// </summary>
+    /// <returns>Whether the decision is now remembered.</returns>
+    public bool Add(Key key, Entry entry)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        if (capacity == 0 || entry.Weight > maxWeight)
+        {
+            return false;
+        }
+
+        lock (gate)
+        {
+            if (!entries.ContainsKey(key) && seen.Add(key))
+            {
+                if (seen.Count > SeenCapacity)
+                {
+                    seen.Clear();
+                    seen.Add(key);
+                }
+
+                return false;
+            }
+
+            seen.Remove(key);
+            if (entries.Remove(key, out var old))
+            {
+                recency.Remove(old);
+                weight -= old.Value.Weight;
+            }
+
+            entries[key] = recency.AddFirst(entry with { Owner = key });
+            weight += entry.Weight;
+            while (entries.Count > capacity || weight > maxWeight)
+            {
+                var last = recency.Last!;
+                recency.RemoveLast();
+                entries.Remove(last.Value.Owner);
+                weight -= last.Value.Weight;
+            }
+        }
+
+        return true;
+    }
+
+    private static (UInt128, UInt128) Hash(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.IsEmpty)
+        {
+            return default;
+        }
+
+        Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(bytes, digest);
+        var halves = MemoryMarshal.Cast<byte, UInt128>(digest);
+        return (halves[0], halves[1]);
+    }
+
+    private static bool SameNamespace(NamespaceInfo a, NamespaceInfo b) =>
+        ReferenceEquals(a, b) || (a.Name == b.Name && SameMap(a.Labels, b.Labels) && SameMap(a.Annotations, b.Annotations));
+
+    private static bool SameMap(ImmutableSortedDictionary<string, string> a, ImmutableSortedDictionary<string, string> b)
+    {
+        if (ReferenceEquals(a, b))
+        {
+            return true;
+        }
+
+        if (a.Count != b.Count || !ReferenceEquals(a.KeyComparer, b.KeyComparer) || !ReferenceEquals(a.ValueComparer, b.ValueComparer))
+        {
+            return false;
+        }
+
+        // Both enumerate in key order.
+        using var other = b.GetEnumerator();
+        foreach (var (key, value) in a)
+        {
+            if (!other.MoveNext() || !string.Equals(key, other.Current.Key, StringComparison.Ordinal) || !string.Equals(value, other.Current.Value, StringComparison.Ordinal))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>What identifies a request's object: kind, operation, namespace and SHA-256 of the object and old object bytes.</summary>
+    internal readonly record struct Key(string Group, string Kind, string Operation, string Namespace, (UInt128, UInt128) Object, (UInt128, UInt128) OldObject);
+
+    /// <summary>A remembered decision and the inputs it was computed from.</summary>
+    /// <param name="Options">The render options instance used.</param>
+    /// <param name="Namespace">The namespace as it was read.</param>
+    /// <param name="SecretsComplete">RenderInput.SecretsComplete.</param>
+    /// <param name="SecretNames">What <see cref="Renderer.ReferencedSecretNames"/> returned.</param>
+    /// <param name="Secrets">The Secret summaries Render saw.</param>
+    /// <param name="Result">Render's result.</param>
+    /// <param name="Outcome">The answer for that result when nothing else fails (its patch already encoded).</param>
+    /// <param name="Weight">Bytes the entry stands for (object and encoded patch), for the memo's bound.</param>
+    internal sealed record Entry(
+        RenderOptions Options,
+        NamespaceInfo Namespace,
+        bool SecretsComplete,
+        ImmutableSortedSet<string> SecretNames,
+        ImmutableDictionary<string, SecretSummary> Secrets,
+        RenderResult Result,
+        AdmissionOutcome Outcome,
+        long Weight)
+    {
+        /// <summary>The key the entry is stored under.</summary>
+        public Key Owner { get; init; }
+
+        /// <summary>Whether <paramref name="secrets"/> are the summaries this entry was computed from.</summary>
+        public bool SameSecrets(ImmutableDictionary<string, SecretSummary> secrets)
+        {
+            if (ReferenceEquals(Secrets, secrets))
+            {
+                return true;
+            }
+
+            if (Secrets.Count != secrets.Count)
+            {
+                return false;
+            }
+
+            foreach (var (name, summary) in Secrets)
+            {
+                if (!secrets.TryGetValue(name, out var other) || summary.Name != other.Name || summary.Type != other.Type || !summary.Keys.SetEquals(other.Keys))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+    }
+}

@@ -1,0 +1,195 @@
+using System.Collections.Immutable;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using EgressTls.Core;
+using EgressTls.Core.Rendering;
+using EgressTls.Kubernetes;
+using EgressTls.Webhook.Admission;
+using EgressTls.Webhook.Cluster;
+using EgressTls.Webhook.Tests.Support;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace EgressTls.Webhook.Tests;
+
+/// <summary>The admission memo: identical pods reuse one decision, and any input Render depends on invalidates it.</summary>
+public sealed class AdmissionMemoTests
+{
+    private static readonly JsonObject Intercept = new() { ["egress-tls.io/intercept"] = "github.com" };
+
+    [Fact]
+    public async Task Identical_pods_get_the_remembered_patch_byte_for_byte_with_their_own_uid_and_objects_applied_again()
+    {
+        var context = new Context(standalone: false);
+        var first = await context.AdmitAsync(Reviews.Pod("uid-1", Intercept.DeepClone().AsObject()));
+        context.Memo.Count.Should().Be(0, "a first sighting records the key only");
+        var second = await context.AdmitAsync(Reviews.Pod("uid-2", Intercept.DeepClone().AsObject()));
+        context.Memo.Count.Should().Be(1);
+        var third = await context.AdmitAsync(Reviews.Pod("uid-3", Intercept.DeepClone().AsObject()));
+
+        third.Outcome.Should().BeSameAs(second.Outcome, "the third decision is the remembered one");
+        third.Response["patch"]!.GetValue<string>().Should().Be(first.Response["patch"]!.GetValue<string>());
+        third.Response["uid"]!.GetValue<string>().Should().Be("uid-3");
+        context.Applied.Should().Be(3, "the generated objects are made to exist on every admission");
+
+        // And it is what rendering afresh gives.
+        var fresh = await new Context().AdmitAsync(Reviews.Pod("uid-4", Intercept.DeepClone().AsObject()));
+        AdmissionResponseWriter.PatchJson(third.Outcome.Patch).Should().Be(AdmissionResponseWriter.PatchJson(fresh.Outcome.Patch));
+        third.Response["patch"]!.GetValue<string>().Should().Be(fresh.Response["patch"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_changed_namespace_default_is_rendered_anew()
+    {
+        var context = new Context();
+        context.Namespace = Namespace(("egress-tls.io/intercept", "github.com"));
+        await context.AdmitAsync(Reviews.Pod("uid-0"));
+        var before = await context.AdmitAsync(Reviews.Pod("uid-1"));
+        context.Memo.Count.Should().Be(1);
+        context.Namespace = Namespace(("egress-tls.io/intercept", "gitlab.com"));
+        var after = await context.AdmitAsync(Reviews.Pod("uid-2"));
+
+        after.Outcome.Should().NotBeSameAs(before.Outcome);
+        AdmissionResponseWriter.PatchJson(after.Outcome.Patch).Should().NotBe(AdmissionResponseWriter.PatchJson(before.Outcome.Patch));
+        var fresh = await new Context { Namespace = context.Namespace }.AdmitAsync(Reviews.Pod("uid-3"));
+        AdmissionResponseWriter.PatchJson(after.Outcome.Patch).Should().Be(AdmissionResponseWriter.PatchJson(fresh.Outcome.Patch));
+    }
+
+    [Fact]
+    public async Task A_pod_that_differs_in_one_byte_is_rendered_anew()
+    {
+        var context = new Context();
+        await context.AdmitAsync(Reviews.Pod("uid-0", Intercept.DeepClone().AsObject()));
+        var first = await context.AdmitAsync(Reviews.Pod("uid-1", Intercept.DeepClone().AsObject()));
+        var other = await context.AdmitAsync(Reviews.Pod("uid-2", new JsonObject { ["egress-tls.io/intercept"] = "github.co" }));
+
+        other.Outcome.Should().NotBeSameAs(first.Outcome);
+        other.Response["patch"]!.GetValue<string>().Should().NotBe(first.Response["patch"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_referenced_Secret_that_appears_changes_the_decision()
+    {
+        var context = new Context(standalone: false);
+        var mtls = new JsonObject { ["egress-tls.io/mtls"] = "db.example:5432 cert=db-client" };
+        await context.AdmitAsync(Reviews.Pod("uid-0", mtls.DeepClone().AsObject()));
+        var missing = await context.AdmitAsync(Reviews.Pod("uid-1", mtls.DeepClone().AsObject()));
+        context.Memo.Count.Should().Be(1);
+        context.Secrets = ImmutableDictionary<string, SecretSummary>.Empty.Add("db-client",
+            new SecretSummary("db-client", "kubernetes.io/tls", ImmutableSortedSet.Create(StringComparer.Ordinal, "tls.crt", "tls.key")));
+        var present = await context.AdmitAsync(Reviews.Pod("uid-2", mtls.DeepClone().AsObject()));
+
+        missing.Outcome.Allowed.Should().BeFalse("the Secret does not exist yet");
+        present.Outcome.Allowed.Should().BeTrue();
+        present.Outcome.Decision.Should().Be("Mutated");
+    }
+
+    [Fact]
+    public async Task New_render_options_are_not_answered_from_decisions_made_with_the_old_ones()
+    {
+        var context = new Context();
+        await context.AdmitAsync(Reviews.Pod("uid-0", Intercept.DeepClone().AsObject()));
+        var before = await context.AdmitAsync(Reviews.Pod("uid-1", Intercept.DeepClone().AsObject()));
+        context.Memo.Count.Should().Be(1);
+        context.Options.Value = context.Options.Value with { TrustMountPath = "/etc/other-trust" };
+        var after = await context.AdmitAsync(Reviews.Pod("uid-2", Intercept.DeepClone().AsObject()));
+
+        after.Outcome.Should().NotBeSameAs(before.Outcome);
+        AdmissionResponseWriter.PatchJson(after.Outcome.Patch).Should().Contain("/etc/other-trust");
+    }
+
+    [Fact]
+    public void The_memo_keeps_at_most_its_capacity_and_forgets_the_least_recently_used()
+    {
+        var memo = new AdmissionMemo(capacity: 3);
+        var keys = Enumerable.Range(0, 5).Select(i => Key(i)).ToList();
+        var options = new RenderOptions();
+        var ns = NamespaceInfo.Bare("team-a");
+        void Add(int i)
+        {
+            memo.Add(keys[i], Entry(options, ns, 10)).Should().BeFalse("a first sighting records the key only");
+            memo.Add(keys[i], Entry(options, ns, 10)).Should().BeTrue();
+        }
+
+        Add(0);
+        Add(1);
+        Add(2);
+        memo.Find(keys[0], options, ns, false).Should().NotBeNull();
+        Add(3);
+        Add(4);
+
+        memo.Count.Should().Be(3);
+        memo.Find(keys[0], options, ns, false).Should().NotBeNull("it was used most recently before the additions");
+        memo.Find(keys[1], options, ns, false).Should().BeNull();
+        memo.Find(keys[2], options, ns, false).Should().BeNull();
+    }
+
+    [Fact]
+    public void The_memo_keeps_at_most_its_weight()
+    {
+        var memo = new AdmissionMemo(capacity: 100, maxWeight: 25);
+        var options = new RenderOptions();
+        var ns = NamespaceInfo.Bare("team-a");
+        for (var i = 0; i < 10; i++)
+        {
+            memo.Add(Key(i), Entry(options, ns, 10));
+            memo.Add(Key(i), Entry(options, ns, 10));
+        }
+
+        memo.Count.Should().Be(2);
+        memo.Add(Key(99), Entry(options, ns, 26));
+        memo.Add(Key(99), Entry(options, ns, 26));
+        memo.Count.Should().Be(2, "an entry heavier than the whole bound is not kept");
+    }
+
+    private static AdmissionMemo.Key Key(int i) =>
+        AdmissionMemo.KeyOf(new AdmissionRequestData("u", "", "v1", "Pod", "", "CREATE", "team-a", "", "p-", JsonSerializer.SerializeToUtf8Bytes(new JsonObject { ["i"] = i }), default, false));
+
+    private static AdmissionMemo.Entry Entry(RenderOptions options, NamespaceInfo ns, long weight) =>
+        new(options, ns, false, [], ImmutableDictionary<string, SecretSummary>.Empty, new Skipped("x", "x"), AdmissionOutcome.Skip("x"), weight);
+
+    private static NamespaceInfo Namespace(params (string Key, string Value)[] annotations) => new(
+        "team-a",
+        ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal, [KeyValuePair.Create(Naming.EnabledLabel, "true")]),
+        ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal, annotations.Select(a => KeyValuePair.Create(a.Key, a.Value))));
+
+    private sealed class Context : IAdmissionContextReader, IDesiredStateApplier
+    {
+        private readonly AdmissionHandler handler;
+
+        public Context(bool standalone = true)
+        {
+            var settings = new AdmissionSettings(new RenderOptions(), standalone, TimeSpan.FromSeconds(4), FluxEnabled: true, MaxRequestBodyBytes: 3 << 20);
+            Options = new CurrentRenderOptions(settings.Options);
+            handler = new AdmissionHandler(settings, Options, this, this, Memo, NullLogger<AdmissionHandler>.Instance);
+        }
+
+        public AdmissionMemo Memo { get; } = new();
+
+        public CurrentRenderOptions Options { get; }
+
+        public NamespaceInfo Namespace { get; set; } = AdmissionMemoTests.Namespace();
+
+        public ImmutableDictionary<string, SecretSummary> Secrets { get; set; } = ImmutableDictionary<string, SecretSummary>.Empty;
+
+        public int Applied { get; private set; }
+
+        public async Task<(AdmissionOutcome Outcome, JsonObject Response)> AdmitAsync(JsonObject review)
+        {
+            AdmissionReviewReader.TryRead(JsonSerializer.SerializeToUtf8Bytes(review), out var request, out var reason).Should().BeTrue(reason);
+            var outcome = await handler.HandleAsync(request!, CancellationToken.None);
+            return (outcome, AdmissionResponseWriter.Build(request!.Uid, outcome)["response"]!.AsObject());
+        }
+
+        public Task<NamespaceInfo> GetNamespaceAsync(string name, CancellationToken cancellationToken) =>
+            Task.FromResult(Namespace with { });
+
+        public Task<ImmutableDictionary<string, SecretSummary>> GetSecretsAsync(string @namespace, IReadOnlyCollection<string> names, CancellationToken cancellationToken) =>
+            Task.FromResult(Secrets.Where(s => names.Contains(s.Key)).ToImmutableDictionary());
+
+        public Task ApplyAsync(IReadOnlyList<GeneratedObject> objects, CancellationToken cancellationToken)
+        {
+            Applied++;
+            return Task.CompletedTask;
+        }
+    }
+}
