@@ -34,7 +34,12 @@ public sealed class CaRotationEndToEndTests
         await UntilAsync(() => Data("egress-tls-ca", "next.crt") is not null);
         var b = Certificate(Data("egress-tls-ca", "next.crt")!);
 
-        await AdmitAsync(host, "uid-2", "api.github.com");
+        // The replica puts the stored state in use right after writing it; the next admission publishes B.
+        await UntilAsync(async () =>
+        {
+            await AdmitAsync(host, "uid-2", "api.github.com");
+            return Certificates(Bundle(host)).Count == 2;
+        });
         Certificates(Bundle(host)).Select(c => c.Thumbprint).Should().BeEquivalentTo([a.Thumbprint, b.Thumbprint], "B is trusted before it signs");
         Certificate(Leaf(host, "api.github.com")).Issuer.Should().Be(a.Subject, "A signs until B has propagated");
 
