@@ -320,7 +320,7 @@ public sealed class CaRotationTests : IAsyncLifetime
             (await shell.CheckCaAsync(Budget())).Should().BeTrue();
             server.RequestLog.Should().NotContain(e => e.IsWrite && e.Resource == "secrets");
 
-            await ReconcilerHarness.WaitUntilAsync(() => Certificates(Bundle()!).Count == 2, timeoutSeconds: 10);
+            await ReconcilerHarness.WaitUntilAsync(() => Certificates(Bundle()!).Count == 2);
         }
         finally
         {
