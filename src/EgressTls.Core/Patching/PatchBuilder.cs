@@ -1,6 +1,5 @@
 using System.Collections.Immutable;
 using System.Globalization;
-using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json.Nodes;
 
@@ -28,8 +27,11 @@ public sealed class PatchBuilder
 
     private readonly JsonObject original;
     private readonly List<PatchOperation> operations = [];
-    private readonly Dictionary<(JsonNode Map, string Key), JsonNode> members = new(MemberComparer.Instance);
-    private readonly Dictionary<JsonArray, List<JsonNode>> appended = new(ReferenceEqualityComparer.Instance);
+
+    // Found by the identity of the map or array they change, with a linear search: a render changes a few
+    // dozen of them, and hashing node identities (RuntimeHelpers.GetHashCode) cost more than the search.
+    private readonly List<(JsonNode Map, string Key, JsonNode Value)> members = [];
+    private readonly List<(JsonArray Array, List<JsonNode> Items)> appended = [];
 
     /// <summary>Starts from <paramref name="original"/>, which is only read, never changed.</summary>
     public PatchBuilder(JsonObject original)
@@ -77,7 +79,7 @@ public sealed class PatchBuilder
 
     /// <summary>The number of items of the array at <paramref name="path"/> (with appended ones), 0 when there is no array.</summary>
     public int Count(IReadOnlyList<string> path) =>
-        Get(path) is JsonArray array ? array.Count + (appended.TryGetValue(array, out var added) ? added.Count : 0) : 0;
+        Get(path) is JsonArray array ? array.Count + (Appended(array)?.Count ?? 0) : 0;
 
     /// <summary>The items of the array at <paramref name="path"/> (with appended ones), none when there is no array.</summary>
     public IEnumerable<JsonNode?> Items(IReadOnlyList<string> path)
@@ -92,7 +94,7 @@ public sealed class PatchBuilder
             yield return item;
         }
 
-        if (appended.TryGetValue(array, out var added))
+        if (Appended(array) is { } added)
         {
             foreach (var item in added)
             {
@@ -130,7 +132,7 @@ public sealed class PatchBuilder
         }
 
         Record("add", mapPath, mapPath.Count, key, value);
-        members[(map, key)] = value;
+        SetMember(map, key, value);
         return true;
     }
 
@@ -155,7 +157,7 @@ public sealed class PatchBuilder
             Record("add", mapPath, mapPath.Count, key, value);
         }
 
-        members[(map, key)] = value;
+        SetMember(map, key, value);
     }
 
     /// <summary>
@@ -172,7 +174,7 @@ public sealed class PatchBuilder
 
         Record("test", mapPath, mapPath.Count, key, existing);
         Record("remove", mapPath, mapPath.Count, key, null);
-        members[(map, key)] = Removed;
+        SetMember(map, key, Removed);
     }
 
     /// <summary>Appends to the array at <paramref name="arrayPath"/> with <c>/-</c>, creating an empty array
@@ -181,9 +183,10 @@ public sealed class PatchBuilder
     {
         var array = EnsureArray(arrayPath);
         Record("add", arrayPath, arrayPath.Count, "-", value);
-        if (!appended.TryGetValue(array, out var added))
+        if (Appended(array) is not { } added)
         {
-            appended[array] = added = [];
+            added = [];
+            appended.Add((array, added));
         }
 
         added.Add(value);
@@ -204,7 +207,7 @@ public sealed class PatchBuilder
         Record("test", path, path.Count, null, JsonValue.Create(expected));
         var replacement = JsonValue.Create(value);
         Record("replace", path, path.Count, null, replacement);
-        members[(parent, path[^1])] = replacement;
+        SetMember(parent, path[^1], replacement);
     }
 
     // The child of a map or array with the recorded operations applied; true when it exists (a member may
@@ -214,7 +217,7 @@ public sealed class PatchBuilder
         switch (node)
         {
             case JsonObject map:
-                if (members.Count > 0 && members.TryGetValue((map, token), out var recorded))
+                if (Member(map, token) is { } recorded)
                 {
                     child = ReferenceEquals(recorded, Removed) ? null : recorded;
                     return child is not null;
@@ -237,7 +240,47 @@ public sealed class PatchBuilder
             return array[index];
         }
 
-        return appended.TryGetValue(array, out var added) && index - array.Count < added.Count ? added[index - array.Count] : null;
+        return Appended(array) is { } added && index - array.Count < added.Count ? added[index - array.Count] : null;
+    }
+
+    private JsonNode? Member(JsonObject map, string key)
+    {
+        foreach (var member in members)
+        {
+            if (ReferenceEquals(member.Map, map) && string.Equals(member.Key, key, StringComparison.Ordinal))
+            {
+                return member.Value;
+            }
+        }
+
+        return null;
+    }
+
+    private void SetMember(JsonObject map, string key, JsonNode value)
+    {
+        for (var i = 0; i < members.Count; i++)
+        {
+            if (ReferenceEquals(members[i].Map, map) && string.Equals(members[i].Key, key, StringComparison.Ordinal))
+            {
+                members[i] = (map, key, value);
+                return;
+            }
+        }
+
+        members.Add((map, key, value));
+    }
+
+    private List<JsonNode>? Appended(JsonArray array)
+    {
+        foreach (var (candidate, items) in appended)
+        {
+            if (ReferenceEquals(candidate, array))
+            {
+                return items;
+            }
+        }
+
+        return null;
     }
 
     // Ensures a map or array at the first `length` tokens of `path`.
@@ -274,7 +317,7 @@ public sealed class PatchBuilder
         // and the view get separate empty nodes, so nothing recorded later shows in the operation.
         Record(exists ? "replace" : "add", path, length, null, array ? new JsonArray() : new JsonObject());
         JsonNode created = array ? new JsonArray() : new JsonObject();
-        members[(parent, key)] = created;
+        SetMember(parent, key, created);
         return created;
     }
 
@@ -325,17 +368,5 @@ public sealed class PatchBuilder
                 map[key] = operation.Value?.DeepClone();
                 break;
         }
-    }
-
-    // Members are keyed by the identity of their map (original or created by the builder) and the key.
-    private sealed class MemberComparer : IEqualityComparer<(JsonNode Map, string Key)>
-    {
-        public static MemberComparer Instance { get; } = new();
-
-        public bool Equals((JsonNode Map, string Key) x, (JsonNode Map, string Key) y) =>
-            ReferenceEquals(x.Map, y.Map) && string.Equals(x.Key, y.Key, StringComparison.Ordinal);
-
-        public int GetHashCode((JsonNode Map, string Key) obj) =>
-            HashCode.Combine(RuntimeHelpers.GetHashCode(obj.Map), StringComparer.Ordinal.GetHashCode(obj.Key));
     }
 }
