@@ -105,7 +105,16 @@ public static class TrustInjector
 
     private static bool EnsureVolume(PatchBuilder builder, string name, JsonObject volume, ImmutableArray<string>.Builder warnings)
     {
-        var existing = builder.Items(["spec", "volumes"]).OfType<JsonObject>().FirstOrDefault(v => (string?)v["name"] == name);
+        JsonObject? existing = null;
+        foreach (var item in builder.Items(["spec", "volumes"]))
+        {
+            if (item is JsonObject v && (string?)v["name"] == name)
+            {
+                existing = v;
+                break;
+            }
+        }
+
         if (existing is null)
         {
             builder.Append(["spec", "volumes"], volume);
@@ -126,8 +135,16 @@ public static class TrustInjector
     // updates, which would freeze the CA at its first version (kubernetes #50345).
     private static bool EnsureMount(PatchBuilder builder, string[] mountsPath, string volume, string path, string label, ImmutableArray<string>.Builder warnings)
     {
-        var existing = builder.Items(mountsPath).OfType<JsonObject>()
-            .FirstOrDefault(m => ((string?)m["mountPath"])?.TrimEnd('/') == path);
+        JsonObject? existing = null;
+        foreach (var item in builder.Items(mountsPath))
+        {
+            if (item is JsonObject m && ((string?)m["mountPath"])?.TrimEnd('/') == path)
+            {
+                existing = m;
+                break;
+            }
+        }
+
         if (existing is null)
         {
             builder.Append(mountsPath, new JsonObject { ["name"] = volume, ["mountPath"] = path, ["readOnly"] = true });

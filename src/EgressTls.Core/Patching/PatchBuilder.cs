@@ -1,6 +1,5 @@
 using System.Collections.Immutable;
 using System.Globalization;
-using System.Text;
 using System.Text.Json.Nodes;
 
 namespace EgressTls.Core.Patching;
@@ -326,18 +325,39 @@ public sealed class PatchBuilder
 
     private static string Pointer(IReadOnlyList<string> path, int length, string? last)
     {
-        var builder = new StringBuilder(64);
-        for (var i = 0; i < length; i++)
+        // Built in a stack buffer: one pointer per operation, most under 100 chars; RFC 6901 escaping as in
+        // JsonPointer.Escape (~ to ~0, / to ~1).
+        Span<char> buffer = stackalloc char[256];
+        var written = 0;
+        for (var i = 0; i <= length; i++)
         {
-            builder.Append('/').Append(JsonPointer.Escape(path[i]));
+            var token = i < length ? path[i] : last;
+            if (token is null)
+            {
+                break;
+            }
+
+            if (written + 1 + (2 * token.Length) > buffer.Length)
+            {
+                return JsonPointer.Format(last is null ? path.Take(length) : path.Take(length).Append(last));
+            }
+
+            buffer[written++] = '/';
+            foreach (var c in token)
+            {
+                if (c is '~' or '/')
+                {
+                    buffer[written++] = '~';
+                    buffer[written++] = c == '~' ? '0' : '1';
+                }
+                else
+                {
+                    buffer[written++] = c;
+                }
+            }
         }
 
-        if (last is not null)
-        {
-            builder.Append('/').Append(JsonPointer.Escape(last));
-        }
-
-        return builder.ToString();
+        return new string(buffer[..written]);
     }
 
     // Applies one recorded operation to a copy (Document): the operations are valid by construction.
