@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Immutable;
 using System.Text;
 using System.Text.Json;
@@ -6,13 +7,16 @@ using BenchmarkDotNet.Attributes;
 using EgressTls.Core;
 using EgressTls.Core.Rendering;
 using EgressTls.LoadBench.Workload;
+using EgressTls.Webhook.Admission;
+using EgressTls.Webhook.Cluster;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace EgressTls.Benchmarks;
 
 /// <summary>
 /// The admission core on the pods of the load benchmark (README, "Performance"): annotation parsing,
-/// Render, Render plus the patch as the host writes it, and one whole admission without HTTP (review
-/// bytes in, response bytes out) for the allocations per admission. The namespace is opted in and the
+/// Render, Render plus the patch, and one whole admission through the host's handler without HTTP (review
+/// bytes in, response bytes out), cold and remembered, for the allocations per admission. The namespace is opted in and the
 /// Secrets are assumed to exist (standalone), so nothing is fetched.
 /// </summary>
 [MemoryDiagnoser]
@@ -28,6 +32,9 @@ public class AdmissionBenchmarks
     private JsonObject pod = null!;
     private RenderInput input = null!;
     private byte[] review = [];
+    private readonly ArrayBufferWriter<byte> output = new(64 * 1024);
+    private readonly AdmissionHandler coldHandler = Handler(new AdmissionMemo(capacity: 0));
+    private readonly AdmissionHandler rememberingHandler = Handler(new AdmissionMemo());
 
     /// <summary>typical (~5 KiB review, 2 containers, interception with HTTP rules), large (~32 KiB,
     /// 11 containers, interception and mTLS), unannotated (nothing to do).</summary>
@@ -45,7 +52,7 @@ public class AdmissionBenchmarks
         };
         input = new RenderInput(pod, AdmissionOperation.Create, Namespace, ImmutableDictionary<string, SecretSummary>.Empty, SecretsComplete: false);
         review = ReviewBodies.Review(pod.DeepClone().AsObject(), "Pod", "pods", "");
-        if (Admission().Length == 0)
+        if (AdmissionCold() == 0 || AdmissionRemembered() == 0 || AdmissionRemembered() == 0)
         {
             throw new InvalidOperationException("the admission produced no response");
         }
@@ -64,26 +71,36 @@ public class AdmissionBenchmarks
     public string RenderAndPatch() => PatchBase64(Renderer.Render(input, Options));
 
     /// <summary>
-    /// One admission as the host does it, minus HTTP: parse the review bytes into nodes, resolve the
-    /// referenced Secrets, render, write the response. [MemoryDiagnoser] gives the allocations per admission.
+    /// One admission of a pod never seen before, as <c>serve --standalone</c> does it minus HTTP and TLS:
+    /// the review read from its bytes, the handler (namespace, referenced Secrets, Render with the profile's
+    /// remembered Cilium objects, no remembered decision), the response written. [MemoryDiagnoser] gives
+    /// the allocations per cold admission (the <c>-cold</c> bodies of the load benchmark).
     /// </summary>
     [Benchmark]
-    public byte[] Admission()
+    public int AdmissionCold() => Admit(coldHandler);
+
+    /// <summary>The same with the decision remembered (pods of one ReplicaSet, the plain bodies of the load benchmark).</summary>
+    [Benchmark]
+    public int AdmissionRemembered() => Admit(rememberingHandler);
+
+    private int Admit(AdmissionHandler handler)
     {
-        var root = JsonNode.Parse(review)!.AsObject();
-        var request = root["request"]!.AsObject();
-        var obj = request["object"]!.AsObject();
-        _ = Renderer.ReferencedSecretNames(obj, Namespace, Options);
-        var result = Renderer.Render(new RenderInput(obj, AdmissionOperation.Create, Namespace, ImmutableDictionary<string, SecretSummary>.Empty, SecretsComplete: false), Options);
-        var response = new JsonObject { ["uid"] = (string?)request["uid"], ["allowed"] = result is not Rejected };
-        if (PatchBase64(result) is { Length: > 0 } patch)
+        if (!AdmissionReviewReader.TryRead(review, out var request, out var reason))
         {
-            response["patchType"] = "JSONPatch";
-            response["patch"] = patch;
+            throw new InvalidOperationException(reason);
         }
 
-        var answer = new JsonObject { ["apiVersion"] = "admission.k8s.io/v1", ["kind"] = "AdmissionReview", ["response"] = response };
-        return JsonSerializer.SerializeToUtf8Bytes(answer);
+        var outcome = handler.HandleAsync(request!, CancellationToken.None).GetAwaiter().GetResult();
+        output.ResetWrittenCount();
+        AdmissionResponseWriter.Write(output, request!.Uid, outcome);
+        return output.WrittenCount;
+    }
+
+    private static AdmissionHandler Handler(AdmissionMemo memo)
+    {
+        var settings = new AdmissionSettings(Options, Standalone: true, TimeSpan.FromSeconds(4), FluxEnabled: true, 3 << 20);
+        return new AdmissionHandler(settings, new CurrentRenderOptions(Options), new StandaloneAdmissionContextReader(),
+            new StandaloneDesiredStateApplier(NullLogger<StandaloneDesiredStateApplier>.Instance), memo, NullLogger<AdmissionHandler>.Instance);
     }
 
     private static string PatchBase64(RenderResult result)

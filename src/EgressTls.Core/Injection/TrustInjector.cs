@@ -15,6 +15,8 @@ namespace EgressTls.Core.Injection;
 /// </summary>
 public static class TrustInjector
 {
+    private const string JavaToolOptions = "JAVA_TOOL_OPTIONS";
+
     private static readonly string[] Containers = ["initContainers", "containers"];
 
     /// <summary>
@@ -37,14 +39,15 @@ public static class TrustInjector
 
         foreach (var list in Containers)
         {
-            var count = (builder.Get(["spec", list]) as JsonArray)?.Count ?? 0;
+            var count = builder.Count(["spec", list]);
             for (var i = 0; i < count; i++)
             {
                 string[] container = ["spec", list, i.ToString(System.Globalization.CultureInfo.InvariantCulture)];
                 var name = (string?)builder.Get([.. container, "name"]) ?? $"{list}[{i}]";
                 var label = list == "initContainers" ? $"init container {ValueQuoteName(name)}" : $"container {ValueQuoteName(name)}";
+                string[] mountsPath = [.. container, "volumeMounts"];
 
-                if (!EnsureMount(builder, container, TrustPaths.VolumeName, dir, label, warnings))
+                if (!EnsureMount(builder, mountsPath, TrustPaths.VolumeName, dir, label, warnings))
                 {
                     warnings.Add($"{label}: no trust environment variables added, because {dir} is not the egress-tls trust bundle there");
                     continue;
@@ -54,7 +57,7 @@ public static class TrustInjector
                 {
                     foreach (var systemDir in TrustPaths.SystemDirectories)
                     {
-                        EnsureMount(builder, container, TrustPaths.SystemVolumeName, systemDir, label, warnings);
+                        EnsureMount(builder, mountsPath, TrustPaths.SystemVolumeName, systemDir, label, warnings);
                     }
                 }
 
@@ -102,7 +105,16 @@ public static class TrustInjector
 
     private static bool EnsureVolume(PatchBuilder builder, string name, JsonObject volume, ImmutableArray<string>.Builder warnings)
     {
-        var existing = (builder.Get(["spec", "volumes"]) as JsonArray)?.OfType<JsonObject>().FirstOrDefault(v => (string?)v["name"] == name);
+        JsonObject? existing = null;
+        foreach (var item in builder.Items(["spec", "volumes"]))
+        {
+            if (item is JsonObject v && (string?)v["name"] == name)
+            {
+                existing = v;
+                break;
+            }
+        }
+
         if (existing is null)
         {
             builder.Append(["spec", "volumes"], volume);
@@ -121,11 +133,18 @@ public static class TrustInjector
     // Duplicate mountPaths are refused by the API server (operator-controller #2002), so a path the user
     // already mounts is left to them. Directory mounts only: a subPath mount never sees the ConfigMap's
     // updates, which would freeze the CA at its first version (kubernetes #50345).
-    private static bool EnsureMount(PatchBuilder builder, string[] container, string volume, string path, string label, ImmutableArray<string>.Builder warnings)
+    private static bool EnsureMount(PatchBuilder builder, string[] mountsPath, string volume, string path, string label, ImmutableArray<string>.Builder warnings)
     {
-        string[] mountsPath = [.. container, "volumeMounts"];
-        var existing = (builder.Get(mountsPath) as JsonArray)?.OfType<JsonObject>()
-            .FirstOrDefault(m => ((string?)m["mountPath"])?.TrimEnd('/') == path);
+        JsonObject? existing = null;
+        foreach (var item in builder.Items(mountsPath))
+        {
+            if (item is JsonObject m && ((string?)m["mountPath"])?.TrimEnd('/') == path)
+            {
+                existing = m;
+                break;
+            }
+        }
+
         if (existing is null)
         {
             builder.Append(mountsPath, new JsonObject { ["name"] = volume, ["mountPath"] = path, ["readOnly"] = true });
@@ -144,15 +163,21 @@ public static class TrustInjector
     private static void AddEnvironment(PatchBuilder builder, string[] container, string dir, string label, ImmutableArray<string>.Builder warnings)
     {
         string[] envPath = [.. container, "env"];
-        if (builder.Get([.. container, "envFrom"]) is JsonArray { Count: > 0 })
+        if (builder.Count([.. container, "envFrom"]) > 0)
         {
             warnings.Add($"{label} uses envFrom: the trust variables egress-tls adds to env take precedence over same-named keys there");
         }
 
-        foreach (var (name, file) in FileVariables)
+        // One pass over the container's env finds every variable egress-tls sets (the variables it appends
+        // have distinct names, so none of them can be found by a later lookup). The entries are read as the
+        // user wrote them: the only member egress-tls changes in an entry, JAVA_TOOL_OPTIONS' value, is
+        // changed last.
+        var found = FindEnv(builder, envPath);
+        for (var v = 0; v < FileVariables.Length; v++)
         {
+            var (name, file) = FileVariables[v];
             var ours = $"{dir}/{file}";
-            var (_, entry) = FindEnv(builder, envPath, name);
+            var entry = found[v].Entry;
             if (entry is null)
             {
                 builder.Append(envPath, new JsonObject { ["name"] = name, ["value"] = ours });
@@ -163,16 +188,16 @@ public static class TrustInjector
             }
         }
 
-        MergeJavaOptions(builder, envPath, dir, label, warnings);
+        MergeJavaOptions(builder, envPath, found[^1], dir, label, warnings);
     }
 
     // Java replaces its roots with the trustStore it is given, so the store holds every root plus the
     // CA (jib #2240); JAVA_TOOL_OPTIONS is appended to, never overwritten (peers.md C1).
-    private static void MergeJavaOptions(PatchBuilder builder, string[] envPath, string dir, string label, ImmutableArray<string>.Builder warnings)
+    private static void MergeJavaOptions(PatchBuilder builder, string[] envPath, (int Index, JsonObject? Entry) found, string dir, string label, ImmutableArray<string>.Builder warnings)
     {
-        const string name = "JAVA_TOOL_OPTIONS";
+        const string name = JavaToolOptions;
         var ours = JavaOptions(dir);
-        var (index, entry) = FindEnv(builder, envPath, name);
+        var (index, entry) = found;
         if (entry is null)
         {
             builder.Append(envPath, new JsonObject { ["name"] = name, ["value"] = ours });
@@ -207,23 +232,41 @@ public static class TrustInjector
         builder.ReplaceString(valuePath, theirs, theirs.Trim().Length == 0 ? ours : $"{theirs} {ours}");
     }
 
-    // The last entry wins when a name repeats (kubelet builds the environment in order).
-    private static (int Index, JsonObject? Entry) FindEnv(PatchBuilder builder, string[] envPath, string name)
+    // The entry of each of FileVariables, then of JAVA_TOOL_OPTIONS, with its index; the last entry wins
+    // when a name repeats (kubelet builds the environment in order).
+    private static (int Index, JsonObject? Entry)[] FindEnv(PatchBuilder builder, string[] envPath)
     {
-        if (builder.Get(envPath) is not JsonArray env)
+        var found = new (int Index, JsonObject? Entry)[FileVariables.Length + 1];
+        found.AsSpan().Fill((-1, null));
+        var i = 0;
+        foreach (var item in builder.Items(envPath))
         {
-            return (-1, null);
+            if (item is JsonObject entry && (string?)entry["name"] is { } name)
+            {
+                var v = name == JavaToolOptions ? FileVariables.Length : VariableIndex(name);
+                if (v >= 0)
+                {
+                    found[v] = (i, entry);
+                }
+            }
+
+            i++;
         }
 
-        for (var i = env.Count - 1; i >= 0; i--)
+        return found;
+    }
+
+    private static int VariableIndex(string name)
+    {
+        for (var v = 0; v < FileVariables.Length; v++)
         {
-            if (env[i] is JsonObject entry && (string?)entry["name"] == name)
+            if (FileVariables[v].Name == name)
             {
-                return (i, entry);
+                return v;
             }
         }
 
-        return (-1, null);
+        return -1;
     }
 
     private static string? StringValue(JsonObject entry) =>

@@ -25,6 +25,17 @@ public static class Renderer
         Render(input, options, CiliumObjects.Generate);
 
     /// <summary>
+    /// Like <see cref="Render(RenderInput, RenderOptions)"/>, with the Cilium objects of a profile taken from
+    /// <paramref name="generations"/> when it holds them (the admission path: every pod of a profile needs
+    /// the same objects). Gives byte-identical results.
+    /// </summary>
+    public static RenderResult Render(RenderInput input, RenderOptions options, CiliumGenerationCache generations)
+    {
+        ArgumentNullException.ThrowIfNull(generations);
+        return Render(input, options, generations.Generate);
+    }
+
+    /// <summary>
     /// The names of the Secrets in the object's namespace that its effective annotations reference, so the
     /// shell can fetch exactly those before calling <see cref="Render(RenderInput, RenderOptions)"/> once.
     /// Invalid annotations yield no names (Render reports them). For a Flux Provider with

@@ -75,7 +75,7 @@ internal sealed class AdmissionHandler(
                     secrets,
                     request.OldObject,
                     SecretsComplete: secretsComplete);
-                result = Renderer.Render(input, options);
+                result = Renderer.Render(input, options, memo.Generations);
                 answer = Answer(result).Prepared();
                 memo.Add(key, new AdmissionMemo.Entry(options, ns, secretsComplete, names, secrets, result, answer,
                     request.ObjectJson.Length + request.OldObjectJson.Length + (answer.EncodedPatch?.Length ?? 0)));

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
+using EgressTls.Core.Cilium;
 using EgressTls.Core.Rendering;
 
 namespace EgressTls.Webhook.Admission;
@@ -44,6 +45,12 @@ internal sealed class AdmissionMemo
         this.capacity = capacity;
         this.maxWeight = maxWeight;
     }
+
+    /// <summary>
+    /// The Cilium objects of the profiles rendered lately: a pod seen for the first time (a bare pod, a
+    /// StatefulSet pod, a new ReplicaSet) usually belongs to a profile whose objects were already built.
+    /// </summary>
+    public CiliumGenerationCache Generations { get; } = new();
 
     /// <summary>Entries held now.</summary>
     public int Count

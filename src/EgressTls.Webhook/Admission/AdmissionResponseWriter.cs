@@ -78,17 +78,44 @@ internal static class AdmissionResponseWriter
     /// base64 of <see cref="PatchJson"/>'s bytes.</summary>
     public static byte[] EncodePatch(ImmutableArray<PatchOperation> patch)
     {
-        var json = new ArrayBufferWriter<byte>(1024);
-        WritePatch(json, patch);
-        var base64 = new byte[Base64.GetMaxEncodedToUtf8Length(json.WrittenCount)];
-        Base64.EncodeToUtf8(json.WrittenSpan, base64, out _, out var written);
-        var literal = new ArrayBufferWriter<byte>(written + 64);
-        using (var writer = new Utf8JsonWriter(literal, WriterOptions))
+        // The JSON and its base64 go through per-thread buffers: only the literal itself is allocated
+        // (growing fresh buffers cost several times the patch size on every cold admission, issue 8).
+        var json = PatchBuffer ??= new ArrayBufferWriter<byte>(16 * 1024);
+        var literal = LiteralBuffer ??= new ArrayBufferWriter<byte>(16 * 1024);
+        json.ResetWrittenCount();
+        literal.ResetWrittenCount();
+        try
         {
-            writer.WriteStringValue(base64.AsSpan(0, written));
-        }
+            WritePatch(json, patch);
+            var base64 = ArrayPool<byte>.Shared.Rent(Base64.GetMaxEncodedToUtf8Length(json.WrittenCount));
+            try
+            {
+                Base64.EncodeToUtf8(json.WrittenSpan, base64, out _, out var written);
+                using (var writer = new Utf8JsonWriter(literal, WriterOptions))
+                {
+                    writer.WriteStringValue(base64.AsSpan(0, written));
+                }
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(base64);
+            }
 
-        return literal.WrittenSpan.ToArray();
+            return literal.WrittenSpan.ToArray();
+        }
+        finally
+        {
+            // A rare huge patch does not keep its buffers for the thread's lifetime.
+            if (json.Capacity > MaxKeptBuffer)
+            {
+                PatchBuffer = null;
+            }
+
+            if (literal.Capacity > MaxKeptBuffer)
+            {
+                LiteralBuffer = null;
+            }
+        }
     }
 
     /// <summary>The patch as an RFC 6902 JSON array.</summary>
@@ -124,6 +151,18 @@ internal static class AdmissionResponseWriter
         writer.WriteEndArray();
     }
 
+    private const int MaxKeptBuffer = 256 * 1024;
+
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? PatchBuffer;
+
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? LiteralBuffer;
+
+    // char.IsControl: U+0000-U+001F and U+007F-U+009F.
+    private static readonly SearchValues<char> ControlCharacters = SearchValues.Create(
+        [.. Enumerable.Range(0, 0x20).Select(c => (char)c), .. Enumerable.Range(0x7F, 0x21).Select(c => (char)c)]);
+
     /// <summary>
     /// Warnings made fit for an HTTP <c>Warning</c> header: control characters become spaces, and each is
     /// cut to <see cref="MaxWarningLength"/> characters on a text-element boundary (never half a surrogate
@@ -139,7 +178,14 @@ internal static class AdmissionResponseWriter
         var result = ImmutableArray.CreateBuilder<string>(warnings.Length);
         foreach (var warning in warnings)
         {
-            var clean = new string([.. warning.Select(c => char.IsControl(c) ? ' ' : c)]).Trim();
+            // Most warnings have no control characters: only those are copied (every admission sends a few).
+            var clean = (warning.AsSpan().IndexOfAny(ControlCharacters) < 0 ? warning : string.Create(warning.Length, warning, static (span, text) =>
+            {
+                for (var i = 0; i < text.Length; i++)
+                {
+                    span[i] = char.IsControl(text[i]) ? ' ' : text[i];
+                }
+            })).Trim();
             if (clean.Length == 0)
             {
                 continue;
@@ -153,7 +199,8 @@ internal static class AdmissionResponseWriter
 
     private static string Truncate(string text, int max)
     {
-        if (new StringInfo(text).LengthInTextElements <= max && text.Length <= max)
+        // A text has at most as many text elements as chars: the length alone decides for most warnings.
+        if (text.Length <= max)
         {
             return text;
         }
