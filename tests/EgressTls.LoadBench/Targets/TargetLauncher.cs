@@ -11,6 +11,21 @@ public static class TargetLauncher
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
 
+    /// <summary>The runtime environment the image sets (Dockerfile): both targets get it, so the comparison is
+    /// between request paths under the GC settings serve is deployed with.</summary>
+    public static readonly IReadOnlyDictionary<string, string> DeployedEnvironment = new Dictionary<string, string>
+    {
+        ["DOTNET_GCgen0size"] = "0x1000000",
+    };
+
+    private static void AsDeployed(ProcessStartInfo start)
+    {
+        foreach (var (name, value) in DeployedEnvironment)
+        {
+            start.Environment[name] = value;
+        }
+    }
+
     /// <summary>The floor, in this process or (default) in a child process of this program like serve.</summary>
     public static async Task<BenchTarget> StartFloorAsync(BenchCertificate certificate, bool inProcess)
     {
@@ -32,6 +47,8 @@ public static class TargetLauncher
         {
             start.ArgumentList.Add(arg);
         }
+
+        AsDeployed(start);
 
         var process = Process.Start(start) ?? throw new InvalidOperationException("cannot start the floor process");
         var errors = process.StandardError.ReadToEndAsync();
@@ -94,6 +111,7 @@ public static class TargetLauncher
         }
 
         start.Environment["LOADBENCH_LOG"] = logFile;
+        AsDeployed(start);
         // Standalone without a cluster: make sure no ambient cluster configuration is picked up.
         start.Environment.Remove("KUBERNETES_SERVICE_HOST");
         start.Environment.Remove("KUBECONFIG");
