@@ -1,11 +1,8 @@
 using System.Net;
-using System.Text;
-using EgressTls.Core;
 using EgressTls.Kubernetes.Reconciliation;
 using EgressTls.Pki;
 using k8s;
 using k8s.Autorest;
-using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -35,6 +32,7 @@ public sealed class CaRotator
     private readonly TimeProvider time;
     private readonly ILogger logger;
     private readonly EventRecorder events;
+    private readonly CaSecretStore store;
 
     /// <summary>Creates the rotator; <paramref name="generator"/> is needed in generate mode only.</summary>
     public CaRotator(IKubernetes client, ApiCallPipeline pipeline, CaStoreOptions options, CaRotationPolicy policy, ICaGenerator? generator, TimeProvider time,
@@ -59,23 +57,25 @@ public sealed class CaRotator
         this.time = time;
         this.logger = (ILogger?)logger ?? NullLogger.Instance;
         events = new EventRecorder(client, pipeline, time, this.logger);
+
+        // The store creates the generated CA exactly once and reads the import Secret; this class adds the rotation.
+        store = new CaSecretStore(client, options, generator, pipeline);
     }
 
     /// <summary>Loads the CA Secret, creating it exactly once when absent (generated, or copied from the import
     /// Secret), then takes any transition already due (a restart after the import changed acts at once).</summary>
     public async Task<CaState> LoadOrCreateAsync(CancellationToken cancellationToken)
     {
-        var store = new CaSecretStore(client, options, generator, pipeline);
         if (options.Source == CaSource.Generate)
         {
             await store.LoadOrCreateAsync(cancellationToken).ConfigureAwait(false);
         }
         else
         {
-            var imported = await ImportedAsync(cancellationToken).ConfigureAwait(false)
-                           ?? throw new CaStoreException($"CA import Secret {options.Namespace}/{options.ImportSecretName} not found");
+            var (pair, imported) = await ImportedAsync(cancellationToken).ConfigureAwait(false);
             var (_, created) = await SecretCreateIfAbsent.LoadOrCreateAsync(client, pipeline, options.Namespace, options.SecretName,
-                () => CaStateSecret.Write(Shell(), new CaState(imported, null, CaRotation.Start(imported, time), null, null)), cancellationToken).ConfigureAwait(false);
+                () => CaStateSecret.Write(CaSecretStore.Manifest(options.Namespace, options.SecretName, pair), new CaState(imported, null, CaRotation.Start(imported, time), null, null)),
+                cancellationToken).ConfigureAwait(false);
             if (created)
             {
                 logger.LogInformation("Copied the imported CA from Secret {Namespace}/{Import} into {Namespace}/{Name}, where its rotation is kept",
@@ -172,18 +172,16 @@ public sealed class CaRotator
         return import.Succeeded ? import.Authority : throw new CaStoreException("the generated CA cannot be used: " + string.Join("; ", import.Errors));
     }
 
-    private async Task<CertificateAuthority?> ImportedAsync(CancellationToken ct)
+    // The import Secret as the store reads it (only in the webhook namespace; a missing or non-PEM Secret is a
+    // CaStoreException naming it), checked as a CA.
+    private async Task<(CaKeyPair Pair, CertificateAuthority Authority)> ImportedAsync(CancellationToken ct)
     {
-        var secret = await SecretCreateIfAbsent.ReadAsync(client, pipeline, options.Namespace, options.ImportSecretName, ct).ConfigureAwait(false);
-        if (secret is null)
-        {
-            return null;
-        }
-
-        string? Text(string key) => secret.Data?.TryGetValue(key, out var v) == true && v.Length > 0 ? Encoding.UTF8.GetString(v) : null;
-        var import = CertificateAuthority.Import(Text("tls.crt"), Text("tls.key"), Text("ca.crt"), time);
+        var stored = await store.LoadOrCreateAsync(ct).ConfigureAwait(false)
+                     ?? throw new InvalidOperationException("import mode always yields a CA");
+        var pair = stored.KeyPair;
+        var import = CertificateAuthority.Import(pair.CertificatePem, pair.PrivateKeyPem, pair.ChainPem, time);
         return import.Succeeded
-            ? import.Authority
+            ? (pair, import.Authority)
             : throw new CaStoreException($"CA import Secret {options.Namespace}/{options.ImportSecretName} is not a usable CA: " + string.Join("; ", import.Errors));
     }
 
@@ -192,13 +190,7 @@ public sealed class CaRotator
     {
         try
         {
-            var ca = await ImportedAsync(ct).ConfigureAwait(false);
-            if (ca is null)
-            {
-                logger.LogWarning("CA import Secret {Namespace}/{Name} not found; the CA in use is kept", options.Namespace, options.ImportSecretName);
-            }
-
-            return ca;
+            return (await ImportedAsync(ct).ConfigureAwait(false)).Authority;
         }
         catch (CaStoreException e)
         {
@@ -206,15 +198,4 @@ public sealed class CaRotator
             return null;
         }
     }
-
-    private V1Secret Shell() => new()
-    {
-        Metadata = new V1ObjectMeta
-        {
-            Name = options.SecretName,
-            NamespaceProperty = options.Namespace,
-            Labels = new Dictionary<string, string> { [Naming.ManagedByLabel] = Naming.ManagedByValue },
-            Annotations = new Dictionary<string, string> { [CaSecretStore.RoleAnnotation] = "interception-ca" },
-        },
-    };
 }
