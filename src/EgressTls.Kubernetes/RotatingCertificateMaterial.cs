@@ -68,15 +68,19 @@ public sealed class RotatingCertificateMaterial : ICertificateMaterial
     public bool Update(CaState state)
     {
         ArgumentNullException.ThrowIfNull(state);
-        PkiCertificateMaterial built;
         lock (gate)
         {
+            // Most checks find nothing new: compare the signer and the anchors before building anything (the
+            // material hashes the whole public-roots bundle into its fingerprint).
+            var same = State.Active.Fingerprint == state.Active.Fingerprint
+                       && State.Rotation.BundleAnchors.Select(CertificateFingerprint.Of).SequenceEqual(state.Rotation.BundleAnchors.Select(CertificateFingerprint.Of));
             State = state;
-            built = Build(state);
-            if (built.Fingerprint == current.Fingerprint)
+            if (same)
             {
                 return false;
             }
+
+            var built = Build(state);
 
             Volatile.Write(ref current, built);
 
