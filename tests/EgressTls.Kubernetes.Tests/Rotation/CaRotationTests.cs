@@ -145,8 +145,8 @@ public sealed class CaRotationTests : IAsyncLifetime
         generator.Made.Should().Be(2);
         restarted.Active.Fingerprint.Should().Be(a.Active.Fingerprint);
         restarted.Next!.Fingerprint.Should().Be(introduced.Next!.Fingerprint);
-        restarted.Rotation.Next!.PublishedAt.Should().Be(clock.GetUtcNow().AddTicks(-(clock.GetUtcNow().Ticks % TimeSpan.TicksPerSecond)),
-            "the publication time is stored (to the second), so the propagation wait survives restarts");
+        restarted.Rotation.Next!.PublishedAt.Should().Be(a.Active.NotAfter - RenewBefore,
+            "the publication time (when the first replica introduced it) is stored, so the propagation wait survives restarts");
     }
 
     [Theory]
