@@ -46,6 +46,15 @@ public static class AnnotationParser
 
         string? Raw(AnnotationKey key) => values.TryGetValue(key.FullName, out var v) ? v.Value : null;
 
+        // Every Secret checked is recorded: the shell fetches exactly these names (EgressRequest.SecretNames)
+        // before the parse that checks them against the cluster.
+        var checks = ImmutableArray.CreateBuilder<SecretCheck>();
+        void Check(SecretCheck check)
+        {
+            checks.Add(check);
+            CheckSecret(check, Error, namespaceName, secrets, secretsComplete);
+        }
+
         // intercept
         ImmutableArray<HostPort> hosts = [];
         if (Raw(AnnotationRegistry.Intercept) is { } interceptText)
@@ -80,7 +89,7 @@ public static class AnnotationParser
             else
             {
                 upstreamCa = name;
-                CheckSecret(AnnotationRegistry.UpstreamCa, name, "upstream-ca", needsTls: false, Error, namespaceName, secrets, secretsComplete);
+                Check(new SecretCheck(AnnotationRegistry.UpstreamCa, name, "upstream-ca", NeedsTls: false));
             }
         }
 
@@ -96,10 +105,10 @@ public static class AnnotationParser
 
             foreach (var m in mtls)
             {
-                CheckSecret(AnnotationRegistry.Mtls, m.ClientCertSecret, $"cert= of {m.Destination}", needsTls: true, Error, namespaceName, secrets, secretsComplete);
+                Check(new SecretCheck(AnnotationRegistry.Mtls, m.ClientCertSecret, $"cert= of {m.Destination}", NeedsTls: true));
                 if (m.ServerCaSecret is { } ca)
                 {
-                    CheckSecret(AnnotationRegistry.Mtls, ca, $"ca= of {m.Destination}", needsTls: false, Error, namespaceName, secrets, secretsComplete);
+                    Check(new SecretCheck(AnnotationRegistry.Mtls, ca, $"ca= of {m.Destination}", NeedsTls: false));
                 }
 
                 // A destination both intercepted and given a client certificate would need two Envoy
@@ -157,7 +166,10 @@ public static class AnnotationParser
             errors.Add(new FieldError(values[key.FullName].FieldFor(key), $"has {count - MaxErrorsPerField} more problems not listed; expected {key.Form}"));
         }
 
-        return new EgressRequest(intercept, mtls, injectCa, systemPaths, otherEgress, errors.ToImmutable(), warnings.ToImmutable());
+        return new EgressRequest(intercept, mtls, injectCa, systemPaths, otherEgress, errors.ToImmutable(), warnings.ToImmutable())
+        {
+            SecretChecks = checks.ToImmutable(),
+        };
     }
 
     private static bool ParseBool(AnnotationKey key, string? raw, bool fallback, Action<AnnotationKey, string> error)
@@ -173,6 +185,22 @@ public static class AnnotationParser
         }
     }
 
+    /// <summary>
+    /// True when every check of <paramref name="request"/> passes against <paramref name="secrets"/>: then
+    /// parsing again with these Secrets gives <paramref name="request"/> itself, since Secrets only ever add
+    /// errors (the admission path parses once, before the Secrets are read).
+    /// </summary>
+    internal static bool SecretsPass(EgressRequest request, IReadOnlyDictionary<string, SecretSummary> secrets, bool secretsComplete)
+    {
+        var pass = true;
+        foreach (var check in request.SecretChecks)
+        {
+            CheckSecret(check, (_, _) => pass = false, string.Empty, secrets, secretsComplete);
+        }
+
+        return pass;
+    }
+
     /// <summary>Checks that a referenced Secret exists (when <paramref name="secretsComplete"/>) and has the keys
     /// its use needs; shared by pod annotations and Flux Providers.</summary>
     internal static void CheckSecret(
@@ -183,8 +211,17 @@ public static class AnnotationParser
         Action<AnnotationKey, string> error,
         string namespaceName,
         IReadOnlyDictionary<string, SecretSummary> secrets,
+        bool secretsComplete) =>
+        CheckSecret(new SecretCheck(key, name, usage, needsTls), error, namespaceName, secrets, secretsComplete);
+
+    private static void CheckSecret(
+        SecretCheck check,
+        Action<AnnotationKey, string> error,
+        string namespaceName,
+        IReadOnlyDictionary<string, SecretSummary> secrets,
         bool secretsComplete)
     {
+        var (key, name, usage, needsTls) = check;
         var expected = needsTls
             ? "expected a Secret of type kubernetes.io/tls with the keys tls.crt and tls.key"
             : "expected a Secret with the key ca.crt";

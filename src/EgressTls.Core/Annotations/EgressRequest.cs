@@ -23,11 +23,12 @@ public sealed record EgressRequest(
     /// <summary>True when Cilium objects are needed (interception or mTLS).</summary>
     public bool NeedsCilium => Intercept is not null || !Mtls.IsEmpty;
 
-    /// <summary>The Secrets of the pod's namespace this request references, sorted.</summary>
+    /// <summary>The Secret checks the parse made (each valid Secret name an annotation references), in order.</summary>
+    internal ImmutableArray<SecretCheck> SecretChecks { get; init; } = [];
+
+    /// <summary>The Secrets of the pod's namespace this request references, sorted: every Secret the parse
+    /// checks, so a shell that fetches these and parses again finds each one it checks (an
+    /// <c>upstream-ca</c> without <c>intercept</c> included).</summary>
     public ImmutableSortedSet<string> SecretNames =>
-        ImmutableSortedSet.CreateRange(
-            StringComparer.Ordinal,
-            new[] { Intercept?.UpstreamCaSecret }
-                .Concat(Mtls.SelectMany(m => new[] { m.ClientCertSecret, m.ServerCaSecret }))
-                .OfType<string>());
+        ImmutableSortedSet.CreateRange(StringComparer.Ordinal, SecretChecks.Select(c => c.Name));
 }

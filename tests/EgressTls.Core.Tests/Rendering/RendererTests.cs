@@ -132,6 +132,29 @@ public class RendererTests
         Renderer.ReferencedSecretNames(Pod("""{"egress-tls.io/upstream-ca":"other/ns"}"""), OptedIn, Options).Should().BeEmpty();
     }
 
+    // The webhook fetches exactly the referenced names, then renders with the fetch as the complete truth:
+    // a Secret that Render checks but the pre-step did not name would be reported missing although it exists.
+    [Theory]
+    [InlineData("""{"egress-tls.io/upstream-ca":"corp-root","egress-tls.io/inject-ca":"true"}""")]
+    [InlineData("""{"egress-tls.io/intercept":"bad_host!","egress-tls.io/upstream-ca":"corp-root"}""")]
+    [InlineData("""{"egress-tls.io/intercept":"github.com","egress-tls.io/upstream-ca":"corp-root","egress-tls.io/mtls":"10.0.0.1:443 cert=client ca=server-ca"}""")]
+    public void Every_secret_render_checks_is_named_by_the_pre_step(string annotations)
+    {
+        var cluster = new[]
+        {
+            new SecretSummary("corp-root", "Opaque", ImmutableSortedSet.Create("ca.crt")),
+            new SecretSummary("server-ca", "Opaque", ImmutableSortedSet.Create("ca.crt")),
+            new SecretSummary("client", "kubernetes.io/tls", ImmutableSortedSet.Create("tls.crt", "tls.key")),
+        };
+        var pod = Pod(annotations);
+        var names = Renderer.ReferencedSecretNames(pod, OptedIn, Options);
+
+        var result = Renderer.Render(Input(pod, complete: true, secrets: [.. cluster.Where(s => names.Contains(s.Name))]), Options, Nothing);
+
+        var errors = result is Rejected rejected ? rejected.Errors.Select(e => e.ToString()) : [];
+        errors.Should().NotContain(e => e.Contains("does not exist"));
+    }
+
     [Theory]
     [InlineData("""{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"d"}}""")]
     [InlineData("""{"apiVersion":"notification.toolkit.fluxcd.io/v1beta1","kind":"Provider","metadata":{"name":"p"}}""")]
