@@ -90,6 +90,7 @@ public class AdmissionBenchmarks
             throw new InvalidOperationException(reason);
         }
 
+        using var owned = request!;
         var outcome = handler.HandleAsync(request!, CancellationToken.None).GetAwaiter().GetResult();
         output.ResetWrittenCount();
         AdmissionResponseWriter.Write(output, request!.Uid, outcome);

@@ -5,15 +5,21 @@ namespace EgressTls.Webhook.Admission;
 
 /// <summary>
 /// The parts of an <c>AdmissionReview.request</c> egress-tls uses, checked for shape. <c>object</c> and
-/// <c>oldObject</c> are kept as their UTF-8 JSON and parsed into nodes only when asked for: a decision
-/// found in <see cref="AdmissionMemo"/> never needs them as a DOM.
+/// <c>oldObject</c> are kept as their UTF-8 JSON and turned into nodes only when asked for: a decision
+/// found in <see cref="AdmissionMemo"/> never needs them as a DOM. When the reader's parsed review comes
+/// with them, the nodes are read lazily from it (no second parse); the data then owns that document and
+/// must be disposed once the answer is written (nodes read from it are unusable afterwards: whatever
+/// outlives the request, such as a remembered decision, holds copies, as <c>PatchBuilder</c> records them).
 /// </summary>
-internal sealed class AdmissionRequestData
+internal sealed class AdmissionRequestData : IDisposable
 {
     private static readonly JsonDocumentOptions ObjectOptions = new() { MaxDepth = AdmissionReviewReader.MaxDepth };
 
     private readonly ReadOnlyMemory<byte> objectJson;
     private readonly ReadOnlyMemory<byte> oldObjectJson;
+    private readonly JsonDocument? document;
+    private readonly JsonElement? objectElement;
+    private readonly JsonElement? oldObjectElement;
     private JsonObject? parsedObject;
     private JsonObject? parsedOldObject;
 
@@ -29,10 +35,17 @@ internal sealed class AdmissionRequestData
     /// <param name="objectJson">request.object as UTF-8 JSON (a JSON object), empty when absent.</param>
     /// <param name="oldObjectJson">request.oldObject as UTF-8 JSON, empty when absent.</param>
     /// <param name="dryRun">request.dryRun: answer the same, cause no side effects.</param>
+    /// <param name="document">The parsed review the elements belong to, owned (disposed) by this data; or <c>null</c>.</param>
+    /// <param name="objectElement">request.object in <paramref name="document"/>.</param>
+    /// <param name="oldObjectElement">request.oldObject in <paramref name="document"/>.</param>
     public AdmissionRequestData(
         string uid, string group, string version, string kind, string subResource, string operation, string @namespace,
-        string name, string generateName, ReadOnlyMemory<byte> objectJson, ReadOnlyMemory<byte> oldObjectJson, bool dryRun)
+        string name, string generateName, ReadOnlyMemory<byte> objectJson, ReadOnlyMemory<byte> oldObjectJson, bool dryRun,
+        JsonDocument? document = null, JsonElement? objectElement = null, JsonElement? oldObjectElement = null)
     {
+        this.document = document;
+        this.objectElement = document is null ? null : objectElement;
+        this.oldObjectElement = document is null ? null : oldObjectElement;
         Uid = uid;
         Group = group;
         Version = version;
@@ -97,11 +110,19 @@ internal sealed class AdmissionRequestData
     /// <summary>request.oldObject as UTF-8 JSON (empty when absent).</summary>
     public ReadOnlyMemory<byte> OldObjectJson => oldObjectJson;
 
-    /// <summary>request.object, parsed on first use.</summary>
-    public JsonObject? Object => parsedObject ??= Parse(objectJson);
+    /// <summary>request.object, made on first use.</summary>
+    public JsonObject? Object => parsedObject ??= Node(objectElement, objectJson);
 
-    /// <summary>request.oldObject, parsed on first use.</summary>
-    public JsonObject? OldObject => parsedOldObject ??= Parse(oldObjectJson);
+    /// <summary>request.oldObject, made on first use.</summary>
+    public JsonObject? OldObject => parsedOldObject ??= Node(oldObjectElement, oldObjectJson);
+
+    /// <summary>Returns the parsed review's pooled buffers.</summary>
+    public void Dispose() => document?.Dispose();
+
+    // A node over the review's element is materialised member by member as it is read (JsonObject.Create
+    // keeps the element), so a render touches only the parts of the pod it looks at.
+    private static JsonObject? Node(JsonElement? element, ReadOnlyMemory<byte> json) =>
+        element is { } e ? JsonObject.Create(e) : Parse(json);
 
     private static JsonObject? Parse(ReadOnlyMemory<byte> json) =>
         json.IsEmpty ? null : JsonNode.Parse(json.Span, documentOptions: ObjectOptions)!.AsObject();

@@ -75,21 +75,32 @@ internal static class AdmissionReviewReader
     private static bool TryReadFast(ReadOnlyMemory<byte> body, out AdmissionRequestData? request)
     {
         request = null;
+        JsonDocument? document = null;
         try
         {
             // Same options as the checking path: duplicate keys, depth and syntax are refused alike.
-            using var document = JsonDocument.Parse(body, DocumentOptions);
-            return TryExtract(document.RootElement, body, out request);
+            document = JsonDocument.Parse(body, DocumentOptions);
+            if (!TryExtract(document, body, out request))
+            {
+                document.Dispose();
+                return false;
+            }
+
+            return true;
         }
         catch (Exception ex) when (ex is JsonException or InvalidOperationException or ArgumentException or FormatException)
         {
+            document?.Dispose();
+            request = null;
             return false;
         }
     }
 
-    private static bool TryExtract(JsonElement review, ReadOnlyMemory<byte> body, out AdmissionRequestData? request)
+    // On success the request data owns the document: request.object is read from it, never parsed twice.
+    private static bool TryExtract(JsonDocument document, ReadOnlyMemory<byte> body, out AdmissionRequestData? request)
     {
         request = null;
+        var review = document.RootElement;
         if (review.ValueKind != JsonValueKind.Object || !IsString(review, "apiVersion", "admission.k8s.io/v1") || !IsString(review, "kind", "AdmissionReview")
             || !review.TryGetProperty("request"u8, out var req) || req.ValueKind != JsonValueKind.Object
             )
@@ -142,7 +153,7 @@ internal static class AdmissionReviewReader
         }
 
         request = new AdmissionRequestData(uid, group, version, kind, subResource, operation, ns, name, generateName,
-            Raw(obj, body), Raw(oldObj, body), dryRun);
+            Raw(obj, body), Raw(oldObj, body), dryRun, document, obj, oldObj);
         return true;
     }
 

@@ -68,6 +68,7 @@ internal sealed partial class MutateEndpoint(
                 return;
             }
 
+            using var owned = admission;
             var outcome = await handler.HandleAsync(admission, context.RequestAborted).ConfigureAwait(false);
             await RespondAsync(context, admission.Uid, outcome).ConfigureAwait(false);
 
