@@ -205,19 +205,20 @@ internal static class AdmissionResponseWriter
             return text;
         }
 
-        var builder = new StringBuilder();
-        var elements = StringInfo.GetTextElementEnumerator(text);
-        while (elements.MoveNext())
+        // Walks text elements by length only up to the cut (no string per element; every patched pod's
+        // answer carries a warning or two longer than the limit).
+        var kept = 0;
+        while (kept < text.Length)
         {
-            var element = elements.GetTextElement();
-            if (builder.Length + element.Length > max - 3)
+            var next = StringInfo.GetNextTextElementLength(text.AsSpan(kept));
+            if (kept + next > max - 3)
             {
                 break;
             }
 
-            builder.Append(element);
+            kept += next;
         }
 
-        return builder.ToString().TrimEnd() + "...";
+        return string.Concat(text.AsSpan(0, kept).TrimEnd(), "...");
     }
 }
