@@ -29,10 +29,40 @@ public static class Renderer
     /// <paramref name="generations"/> when it holds them (the admission path: every pod of a profile needs
     /// the same objects). Gives byte-identical results.
     /// </summary>
-    public static RenderResult Render(RenderInput input, RenderOptions options, CiliumGenerationCache generations)
+    public static RenderResult Render(RenderInput input, RenderOptions options, CiliumGenerationCache generations) =>
+        Render(input, options, generations, prepared: null);
+
+    /// <summary>
+    /// Like <see cref="Render(RenderInput, RenderOptions, CiliumGenerationCache)"/>, reusing the annotations
+    /// <see cref="Prepare"/> already resolved and parsed for the same object, namespace and options (the
+    /// admission path: the pre-step runs before the Secrets are read, Render after). They are parsed again
+    /// only when a referenced Secret is missing or unfit, the one way Secrets change the parse. Gives
+    /// byte-identical results.
+    /// </summary>
+    public static RenderResult Render(RenderInput input, RenderOptions options, CiliumGenerationCache generations, RenderPreparation? prepared)
     {
         ArgumentNullException.ThrowIfNull(generations);
-        return Render(input, options, generations.Generate);
+        return Render(input, options, generations.Generate, prepared);
+    }
+
+    /// <summary>
+    /// The pre-step of <see cref="Render(RenderInput, RenderOptions, CiliumGenerationCache, RenderPreparation?)"/>:
+    /// the names of the Secrets to read (<see cref="RenderPreparation.SecretNames"/>, as
+    /// <see cref="ReferencedSecretNames"/>) and, for a pod, its effective annotations parsed, for Render to reuse.
+    /// </summary>
+    public static RenderPreparation Prepare(JsonObject obj, NamespaceInfo ns, RenderOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(obj);
+        ArgumentNullException.ThrowIfNull(ns);
+        ArgumentNullException.ThrowIfNull(options);
+        if (FluxProvider.IsProvider(obj))
+        {
+            return new RenderPreparation(obj, ns, options, ProviderRenderer.ReferencedSecretNames(obj), null, null);
+        }
+
+        var effective = EffectiveAnnotations.Resolve(StringMap(obj, "annotations"), ns, options);
+        var request = AnnotationParser.Parse(effective, ns.Name, ImmutableDictionary<string, SecretSummary>.Empty, secretsComplete: false);
+        return new RenderPreparation(obj, ns, options, request.SecretNames, effective, request);
     }
 
     /// <summary>
@@ -42,24 +72,12 @@ public static class Renderer
     /// <c>egress-tls.io/mtls</c>: its <c>cert=</c>/<c>ca=</c> Secrets and its <c>spec.secretRef</c> and
     /// <c>spec.certSecretRef</c> Secrets, whose key names decide refusals and the server CA.
     /// </summary>
-    public static ImmutableSortedSet<string> ReferencedSecretNames(JsonObject obj, NamespaceInfo ns, RenderOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(obj);
-        ArgumentNullException.ThrowIfNull(ns);
-        ArgumentNullException.ThrowIfNull(options);
-        if (FluxProvider.IsProvider(obj))
-        {
-            return ProviderRenderer.ReferencedSecretNames(obj);
-        }
-
-        var effective = EffectiveAnnotations.Resolve(StringMap(obj, "annotations"), ns, options);
-        var request = AnnotationParser.Parse(effective, ns.Name, ImmutableDictionary<string, SecretSummary>.Empty, secretsComplete: false);
-        return request.SecretNames;
-    }
+    public static ImmutableSortedSet<string> ReferencedSecretNames(JsonObject obj, NamespaceInfo ns, RenderOptions options) =>
+        Prepare(obj, ns, options).SecretNames;
 
     /// <summary>Render with an explicit Cilium generator (the seam tests use).</summary>
     internal static RenderResult Render(
-        RenderInput input, RenderOptions options, Func<EgressProfile, RenderOptions, CiliumGeneration> generate)
+        RenderInput input, RenderOptions options, Func<EgressProfile, RenderOptions, CiliumGeneration> generate, RenderPreparation? prepared = null)
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(options);
@@ -87,7 +105,8 @@ public static class Renderer
             return skipped;
         }
 
-        var effective = EffectiveAnnotations.Resolve(StringMap(pod, "annotations"), ns, options);
+        prepared = prepared is not null && prepared.IsFor(pod, ns, options) ? prepared : null;
+        var effective = prepared?.Effective ?? EffectiveAnnotations.Resolve(StringMap(pod, "annotations"), ns, options);
         if (effective.Values.IsEmpty)
         {
             return effective.HasUnknownKeys
@@ -95,7 +114,9 @@ public static class Renderer
                 : new Skipped(SkipReasons.NoAnnotations, "no egress-tls annotation applies to the pod");
         }
 
-        var request = AnnotationParser.Parse(effective, ns.Name, input.Secrets, input.SecretsComplete);
+        var request = prepared?.Request is { } parsed && AnnotationParser.SecretsPass(parsed, input.Secrets, input.SecretsComplete)
+            ? parsed
+            : AnnotationParser.Parse(effective, ns.Name, input.Secrets, input.SecretsComplete);
         var errors = request.Errors.ToBuilder();
         errors.AddRange(PodShape.Check(pod));
         if (request.NeedsCilium && pod["spec"] is JsonObject spec && spec["hostNetwork"] is JsonValue host && host.GetValueKind() == JsonValueKind.True)

@@ -55,7 +55,8 @@ internal sealed class AdmissionHandler(
             // Pods of one ReplicaSet arrive byte-identical: their decision is rendered once (AdmissionMemo).
             var key = AdmissionMemo.KeyOf(request);
             var remembered = memo.Find(key, options, ns, secretsComplete);
-            var names = remembered?.SecretNames ?? Renderer.ReferencedSecretNames(request.Object!, ns, options);
+            var prepared = remembered is null ? Renderer.Prepare(request.Object!, ns, options) : null;
+            var names = remembered?.SecretNames ?? prepared!.SecretNames;
             var secrets = names.Count == 0 || settings.Standalone
                 ? ImmutableDictionary<string, SecretSummary>.Empty
                 : await reader.GetSecretsAsync(request.Namespace, names, budget.Token).ConfigureAwait(false);
@@ -75,7 +76,7 @@ internal sealed class AdmissionHandler(
                     secrets,
                     request.OldObject,
                     SecretsComplete: secretsComplete);
-                result = Renderer.Render(input, options, memo.Generations);
+                result = Renderer.Render(input, options, memo.Generations, prepared);
                 answer = Answer(result).Prepared();
                 memo.Add(key, new AdmissionMemo.Entry(options, ns, secretsComplete, names, secrets, result, answer,
                     request.ObjectJson.Length + request.OldObjectJson.Length + (answer.EncodedPatch?.Length ?? 0)));

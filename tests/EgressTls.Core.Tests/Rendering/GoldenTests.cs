@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
+using EgressTls.Core.Cilium;
 using EgressTls.Core.Injection;
 using EgressTls.Core.Rendering;
 using EgressTls.Core.Serialization;
@@ -22,6 +23,20 @@ public class GoldenTests
     [Theory]
     [MemberData(nameof(Cases))]
     public void Output_matches_the_golden_file(string name) => GoldenChecks.MatchesGoldenFile(GoldenCase.Load(name));
+
+    // The admission path: annotations parsed once before the Secrets are read, reused by Render (parsed
+    // again only when a Secret is missing or unfit, as in mtls-secrets-invalid).
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Rendering_with_the_prepared_annotations_matches_the_golden_file(string name)
+    {
+        var golden = GoldenCase.Load(name);
+        var prepared = Renderer.Prepare(golden.Input.Object, golden.Input.Namespace, golden.Options);
+
+        var result = Renderer.Render(golden.Input, golden.Options, new CiliumGenerationCache(), prepared);
+
+        GoldenWriter.Write(golden, result, GoldenChecks.Mutate(golden, result)).Should().Be(File.ReadAllText(golden.GoldenPath));
+    }
 
     [Theory]
     [MemberData(nameof(Cases))]
