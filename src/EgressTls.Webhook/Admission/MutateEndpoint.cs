@@ -39,10 +39,9 @@ internal sealed partial class MutateEndpoint(
 
         // The body goes into a pooled array; the request data refers to it (no copies), so it is returned
         // only once the answer is written.
-        var body = ArrayPool<byte>.Shared.Rent(request.ContentLength is > 0 and <= MaxInitialBuffer ? (int)request.ContentLength.Value : 16 * 1024);
+        PooledBody? body = null;
         try
         {
-            int length;
             try
             {
                 // Kestrel enforces the limit for chunked bodies too, while reading.
@@ -51,7 +50,9 @@ internal sealed partial class MutateEndpoint(
                     sizeFeature.MaxRequestBodySize = limit;
                 }
 
-                (body, length) = await ReadBodyAsync(request.Body, body, context.RequestAborted).ConfigureAwait(false);
+                body = await PooledBody.ReadAsync(request.Body, ArrayPool<byte>.Shared,
+                    request.ContentLength is > 0 and <= MaxInitialBuffer ? (int)request.ContentLength.Value : 16 * 1024,
+                    context.RequestAborted).ConfigureAwait(false);
             }
             catch (BadHttpRequestException ex)
             {
@@ -62,7 +63,7 @@ internal sealed partial class MutateEndpoint(
                 return;
             }
 
-            if (!AdmissionReviewReader.TryRead(body.AsMemory(0, length), out var admission, out var problem) || admission is null)
+            if (!AdmissionReviewReader.TryRead(body.Memory, out var admission, out var problem) || admission is null)
             {
                 await RefuseAsync(context, StatusCodes.Status400BadRequest, problem).ConfigureAwait(false);
                 return;
@@ -82,7 +83,7 @@ internal sealed partial class MutateEndpoint(
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(body);
+            body?.Dispose();
         }
     }
 
@@ -90,29 +91,6 @@ internal sealed partial class MutateEndpoint(
 
     [ThreadStatic]
     private static ArrayBufferWriter<byte>? responseBuffer;
-
-    private static async Task<(byte[] Buffer, int Length)> ReadBodyAsync(Stream stream, byte[] buffer, CancellationToken cancellationToken)
-    {
-        var length = 0;
-        while (true)
-        {
-            if (length == buffer.Length)
-            {
-                var larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
-                buffer.AsSpan().CopyTo(larger);
-                ArrayPool<byte>.Shared.Return(buffer);
-                buffer = larger;
-            }
-
-            var read = await stream.ReadAsync(buffer.AsMemory(length), cancellationToken).ConfigureAwait(false);
-            if (read == 0)
-            {
-                return (buffer, length);
-            }
-
-            length += read;
-        }
-    }
 
     // The answer is built in a per-thread buffer (synchronously, before any await) so Content-Length is known
     // and the bytes go to the connection in one write.
