@@ -239,11 +239,31 @@ public static class TrustInjector
         var found = new (int Index, JsonObject? Entry)[FileVariables.Length + 1];
         found.AsSpan().Fill((-1, null));
         var i = 0;
+        if (builder.TryGetOriginal(envPath, out var env))
+        {
+            // The env as the API server sent it: names compared as UTF-8, a node made only for a match.
+            if (env.ValueKind == JsonValueKind.Array)
+            {
+                foreach (var item in env.EnumerateArray())
+                {
+                    if (item.ValueKind == JsonValueKind.Object && item.TryGetProperty("name"u8, out var name) && name.ValueKind == JsonValueKind.String
+                        && VariableIndex(name) is var v and >= 0)
+                    {
+                        found[v] = (i, builder.Item(envPath, i) as JsonObject);
+                    }
+
+                    i++;
+                }
+            }
+
+            return found;
+        }
+
         foreach (var item in builder.Items(envPath))
         {
-            if (item is JsonObject entry && (string?)entry["name"] is { } name)
+            if (item is JsonObject entry && entry["name"] is JsonValue value && value.GetValueKind() == JsonValueKind.String)
             {
-                var v = name == JavaToolOptions ? FileVariables.Length : VariableIndex(name);
+                var v = VariableIndex((string)value!);
                 if (v >= 0)
                 {
                     found[v] = (i, entry);
@@ -256,6 +276,7 @@ public static class TrustInjector
         return found;
     }
 
+    // The index in `found` of a variable egress-tls sets (FileVariables, then JAVA_TOOL_OPTIONS last), or -1.
     private static int VariableIndex(string name)
     {
         for (var v = 0; v < FileVariables.Length; v++)
@@ -266,7 +287,20 @@ public static class TrustInjector
             }
         }
 
-        return -1;
+        return name == JavaToolOptions ? FileVariables.Length : -1;
+    }
+
+    private static int VariableIndex(JsonElement name)
+    {
+        for (var v = 0; v < FileVariables.Length; v++)
+        {
+            if (name.ValueEquals(FileVariables[v].Name))
+            {
+                return v;
+            }
+        }
+
+        return name.ValueEquals(JavaToolOptions) ? FileVariables.Length : -1;
     }
 
     private static string? StringValue(JsonObject entry) =>

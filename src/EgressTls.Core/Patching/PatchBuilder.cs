@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Globalization;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace EgressTls.Core.Patching;
@@ -25,6 +26,7 @@ public sealed class PatchBuilder
     private static readonly JsonObject Removed = [];
 
     private readonly JsonObject original;
+    private readonly JsonElement? originalElement;
     private readonly List<PatchOperation> operations = [];
 
     // Found by the identity of the map or array they change, with a linear search: a render changes a few
@@ -33,10 +35,14 @@ public sealed class PatchBuilder
     private readonly List<(JsonArray Array, List<JsonNode> Items)> appended = [];
 
     /// <summary>Starts from <paramref name="original"/>, which is only read, never changed.</summary>
-    public PatchBuilder(JsonObject original)
+    /// <param name="original">The document.</param>
+    /// <param name="originalElement">The same document as the parsed JSON it was made from, when there is one
+    /// (see <see cref="TryGetOriginal"/>); it must hold exactly what <paramref name="original"/> holds.</param>
+    public PatchBuilder(JsonObject original, JsonElement? originalElement = null)
     {
         ArgumentNullException.ThrowIfNull(original);
         this.original = original;
+        this.originalElement = originalElement;
     }
 
     /// <summary>
@@ -74,6 +80,58 @@ public sealed class PatchBuilder
         }
 
         return node;
+    }
+
+    /// <summary>
+    /// The value at <paramref name="path"/> as the original parsed JSON, when the builder was given it and no
+    /// recorded operation changes anything on the way or beneath (no member set along the path, no item
+    /// appended to it): then it is exactly what <see cref="Get"/> shows, and reading it creates no nodes
+    /// (issue 8: a node per env entry of every container cost a sixth of a large pod's admission).
+    /// False otherwise, including when the path does not exist; callers then read through <see cref="Get"/>.
+    /// </summary>
+    public bool TryGetOriginal(IReadOnlyList<string> path, out JsonElement element)
+    {
+        element = default;
+        if (originalElement is not { } current)
+        {
+            return false;
+        }
+
+        JsonNode? node = original;
+        foreach (var token in path)
+        {
+            if (node is JsonObject map && Member(map, token) is not null)
+            {
+                return false;
+            }
+
+            if (!TryChild(node!, token, out node) || node is null || !TryStep(ref current, token))
+            {
+                return false;
+            }
+        }
+
+        if (node is JsonArray array && Appended(array) is not null)
+        {
+            return false;
+        }
+
+        element = current;
+        return true;
+    }
+
+    private static bool TryStep(ref JsonElement element, string token)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                return element.TryGetProperty(token, out element);
+            case JsonValueKind.Array when int.TryParse(token, NumberStyles.None, CultureInfo.InvariantCulture, out var index) && index < element.GetArrayLength():
+                element = element[index];
+                return true;
+            default:
+                return false;
+        }
     }
 
     /// <summary>The number of items of the array at <paramref name="path"/> (with appended ones), 0 when there is no array.</summary>

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace EgressTls.Core.Rendering;
@@ -22,4 +23,19 @@ public sealed record RenderInput(
     NamespaceInfo Namespace,
     ImmutableDictionary<string, SecretSummary> Secrets,
     JsonObject? OldObject = null,
-    bool SecretsComplete = true);
+    bool SecretsComplete = true)
+{
+    private (JsonObject Node, JsonElement Element)? source;
+
+    /// <summary>
+    /// <see cref="Object"/> as the parsed JSON it was made from (<c>JsonObject.Create(element)</c>), when the
+    /// shell has it (admission): Render reads long lists of the pod (every container's env) from it without
+    /// materialising a node per entry. Optional; the result is the same without it. Tied to the
+    /// <see cref="Object"/> it was given with: a copy with another object (<c>with { Object = ... }</c>) has none.
+    /// </summary>
+    public JsonElement? ObjectElement
+    {
+        get => source is { } s && ReferenceEquals(s.Node, Object) ? s.Element : null;
+        init => source = value is { } element ? (Object, element) : null;
+    }
+}

@@ -154,7 +154,7 @@ public static class Renderer
             return new Mutated([], [], warnings.ToImmutable());
         }
 
-        var builder = new PatchBuilder(pod);
+        var builder = new PatchBuilder(pod, input.ObjectElement);
         var trustInjected = false;
         if (request.InjectCa)
         {

@@ -75,7 +75,10 @@ internal sealed class AdmissionHandler(
                     ns,
                     secrets,
                     request.OldObject,
-                    SecretsComplete: secretsComplete);
+                    SecretsComplete: secretsComplete)
+                {
+                    ObjectElement = request.ObjectElement,
+                };
                 result = Renderer.Render(input, options, memo.Generations, prepared);
                 answer = Answer(result).Prepared();
                 memo.Add(key, new AdmissionMemo.Entry(options, ns, secretsComplete, names, secrets, result, answer,

@@ -116,6 +116,10 @@ internal sealed class AdmissionRequestData : IDisposable
     /// <summary>request.oldObject, made on first use.</summary>
     public JsonObject? OldObject => parsedOldObject ??= Node(oldObjectElement, oldObjectJson);
 
+    /// <summary>request.object as the element of the parsed review that <see cref="Object"/> is made from, when
+    /// the reader kept the review (valid until <see cref="Dispose"/>).</summary>
+    public JsonElement? ObjectElement => objectElement;
+
     /// <summary>Returns the parsed review's pooled buffers.</summary>
     public void Dispose() => document?.Dispose();
 

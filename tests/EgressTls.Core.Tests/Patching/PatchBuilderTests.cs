@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using EgressTls.Core.Patching;
 
@@ -75,5 +76,35 @@ public class PatchBuilderTests
         builder.Append(["spec", "volumes"], new JsonObject());
 
         original.ToJsonString().Should().Be("""{"spec":{}}""");
+    }
+
+    [Fact]
+    public void The_original_json_is_offered_only_where_nothing_recorded_changes_it()
+    {
+        using var json = JsonDocument.Parse("""{"spec":{"containers":[{"name":"a","env":[{"name":"X","value":"1"}]}],"volumes":[]},"metadata":{"labels":{"k":"v"}}}""");
+        var builder = new PatchBuilder(JsonObject.Create(json.RootElement)!, json.RootElement);
+
+        builder.TryGetOriginal(["spec", "containers", "0", "env"], out var env).Should().BeTrue();
+        env.GetRawText().Should().Be("""[{"name":"X","value":"1"}]""");
+        builder.TryGetOriginal(["spec", "containers", "1"], out _).Should().BeFalse("there is no second container");
+        builder.TryGetOriginal(["spec", "initContainers"], out _).Should().BeFalse("absent");
+
+        builder.Append(["spec", "volumes"], new JsonObject { ["name"] = "v" });
+        builder.SetOwnedMember(["metadata", "labels"], "k", JsonValue.Create("w"));
+        builder.AddMember(["spec"], "hostname", JsonValue.Create("h"));
+
+        builder.TryGetOriginal(["spec", "volumes"], out _).Should().BeFalse("an item was appended");
+        builder.TryGetOriginal(["metadata", "labels", "k"], out _).Should().BeFalse("the member was replaced");
+        builder.TryGetOriginal(["spec", "hostname"], out _).Should().BeFalse("the member is ours");
+        builder.TryGetOriginal(["spec", "containers", "0", "env", "0", "value"], out var value).Should().BeTrue();
+        value.GetString().Should().Be("1");
+    }
+
+    [Fact]
+    public void Without_the_original_json_nothing_is_offered()
+    {
+        var builder = new PatchBuilder(JsonNode.Parse("""{"spec":{"containers":[]}}""")!.AsObject());
+
+        builder.TryGetOriginal(["spec", "containers"], out _).Should().BeFalse();
     }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using EgressTls.Core.Cilium;
 using EgressTls.Core.Injection;
@@ -34,6 +35,22 @@ public class GoldenTests
         var prepared = Renderer.Prepare(golden.Input.Object, golden.Input.Namespace, golden.Options);
 
         var result = Renderer.Render(golden.Input, golden.Options, new CiliumGenerationCache(), prepared);
+
+        GoldenWriter.Write(golden, result, GoldenChecks.Mutate(golden, result)).Should().Be(File.ReadAllText(golden.GoldenPath));
+    }
+
+    // The admission path: the pod is a node over the review's parsed JSON, which Render also reads directly.
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Rendering_from_the_parsed_json_matches_the_golden_file(string name)
+    {
+        var golden = GoldenCase.Load(name);
+        var element = JsonSerializer.SerializeToElement(golden.Input.Object);
+        var input = golden.Input with { Object = JsonObject.Create(element)! };
+        input = input with { ObjectElement = element };
+        input.ObjectElement.Should().NotBeNull();
+
+        var result = golden.Render(input);
 
         GoldenWriter.Write(golden, result, GoldenChecks.Mutate(golden, result)).Should().Be(File.ReadAllText(golden.GoldenPath));
     }

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using EgressTls.Core.Cilium;
 using EgressTls.Core.Model;
@@ -130,6 +131,33 @@ public class RendererTests
 
         Renderer.ReferencedSecretNames(pod, ns, Options).Should().Equal("client", "corp-root", "server-ca");
         Renderer.ReferencedSecretNames(Pod("""{"egress-tls.io/upstream-ca":"other/ns"}"""), OptedIn, Options).Should().BeEmpty();
+    }
+
+    [Fact]
+    public void The_parsed_json_belongs_to_the_object_it_came_with()
+    {
+        var element = JsonSerializer.SerializeToElement(Pod("""{"egress-tls.io/inject-ca":"true"}"""));
+        var input = Input(JsonObject.Create(element)!) with { ObjectElement = element };
+
+        input.ObjectElement.Should().NotBeNull();
+        (input with { Object = Pod("{}") }).ObjectElement.Should().BeNull("a copy with another object must not read the first one's JSON");
+    }
+
+    [Theory]
+    [InlineData("""{"name":5,"value":"x"}""")]
+    [InlineData("""{"name":null}""")]
+    [InlineData("""{"value":"no name"}""")]
+    public void Env_entries_without_a_string_name_are_kept_and_never_throw(string entry)
+    {
+        var pod = Pod("""{"egress-tls.io/inject-ca":"true"}""", $$"""{"containers":[{"name":"app","image":"alpine","env":[{{entry}}]}]}""");
+        var element = JsonSerializer.SerializeToElement(pod);
+
+        var fromNodes = Renderer.Render(Input(pod), Options, Nothing);
+        var fromJson = Renderer.Render(Input(JsonObject.Create(element)!) with { ObjectElement = element }, Options, Nothing);
+
+        var patch = fromNodes.Should().BeOfType<Mutated>().Subject.Patch;
+        patch.Should().Contain(o => o.Path == "/spec/containers/0/env/-" && o.Value!["name"]!.GetValue<string>() == "SSL_CERT_FILE");
+        fromJson.Should().BeOfType<Mutated>().Which.Patch.Select(o => o.ToString()).Should().Equal(patch.Select(o => o.ToString()));
     }
 
     // The webhook fetches exactly the referenced names, then renders with the fetch as the complete truth:
