@@ -22,14 +22,15 @@ public static class ProfileBuilder
         }
 
         var sortedMtls = mtls.Sort((a, b) => a.Destination.CompareTo(b.Destination));
-        var id = Naming.ShortHash(Canonical(intercept, sortedMtls, otherEgress));
+        var canonical = Canonical(intercept, sortedMtls, otherEgress);
+        var id = Naming.ShortHash(canonical);
         return new EgressProfile(
             namespaceName,
             intercept,
             sortedMtls,
             otherEgress,
             ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal, [KeyValuePair.Create(Naming.ProfileLabel, id)]),
-            id);
+            id).WithCanonical(canonical);
     }
 
     /// <summary>

@@ -33,7 +33,8 @@ public static class TrustStatus
             ["profile"] = profile?.Id,
             ["trust"] = trust,
         };
-        var canonical = content.ToJsonString() + "\n" + ProfileBuilder.Canonical(request.Intercept, request.Mtls, request.OtherEgress);
+        var canonical = content.ToJsonString() + "\n" + (profile?.CanonicalOf(request.Intercept, request.Mtls, request.OtherEgress)
+            ?? ProfileBuilder.Canonical(request.Intercept, request.Mtls, request.OtherEgress));
         content["hash"] = Naming.ShortHash(canonical);
         return content.ToJsonString();
     }

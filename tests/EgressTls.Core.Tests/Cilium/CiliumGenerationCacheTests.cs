@@ -30,6 +30,21 @@ public class CiliumGenerationCacheTests
     }
 
     [Fact]
+    public void A_copy_with_other_content_is_keyed_by_its_own_content_not_the_originals()
+    {
+        var cache = new CiliumGenerationCache();
+        var built = ProfileBuilder.Build("team-a", GitHub, [], OtherEgress.Allow)!;
+        var first = cache.Generate(built, Options);
+
+        // Same id (a hand-made copy), different content: the key must see the content that is there now.
+        var copy = built with { OtherEgress = OtherEgress.Deny };
+        var generation = cache.Generate(copy, Options);
+
+        generation.Should().NotBeSameAs(first);
+        Write(generation).Should().Be(Write(CiliumObjects.Generate(copy, Options)));
+    }
+
+    [Fact]
     public void Any_change_of_namespace_content_or_options_is_a_miss_with_its_own_objects()
     {
         var cache = new CiliumGenerationCache();
