@@ -53,6 +53,18 @@ public sealed class AdmissionResponseWriterTests
     }
 
     [Fact]
+    public void A_cut_never_separates_a_combining_mark_from_its_letter()
+    {
+        var accented = new string('a', 116) + "e\u0301" + new string('b', 50); // é as e + U+0301 across the cut
+        var ascii = new string('a', 116) + "eb" + new string('b', 50);
+
+        var warnings = AdmissionResponseWriter.Warnings([accented, ascii]);
+
+        warnings[0].Should().Be(new string('a', 116) + "...");
+        warnings[1].Should().Be(new string('a', 116) + "e...");
+    }
+
+    [Fact]
     public void An_empty_patch_sends_no_patch_fields()
     {
         var outcome = new AdmissionOutcome(true, ImmutableArray<PatchOperation>.Empty, [], null, null, "Mutated", "already-mutated", 3);

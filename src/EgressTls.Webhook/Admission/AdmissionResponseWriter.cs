@@ -205,8 +205,14 @@ internal static class AdmissionResponseWriter
             return text;
         }
 
-        // Walks text elements by length only up to the cut (no string per element; every patched pod's
-        // answer carries a warning or two longer than the limit).
+        // ASCII up to and including the first dropped char: every char there is a text element of its own
+        // (control characters were replaced above, so no CR LF pair), the common case.
+        if (Ascii.IsValid(text.AsSpan(0, max - 2)))
+        {
+            return string.Concat(text.AsSpan(0, max - 3).TrimEnd(), "...");
+        }
+
+        // Otherwise walks text elements by length only up to the cut (no string per element).
         var kept = 0;
         while (kept < text.Length)
         {
