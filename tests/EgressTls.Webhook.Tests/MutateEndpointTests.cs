@@ -225,6 +225,50 @@ public sealed class MutateEndpointTests : IAsyncLifetime
         (await response.Content.ReadAsStringAsync()).Should().Contain("server.maxRequestBodyBytes");
     }
 
+    // Bodies refused while being read (chunked, over the limit) make the server grow and drop its pooled
+    // buffer; admissions running meanwhile must each still read exactly their own body.
+    [Fact]
+    public async Task Bodies_refused_while_reading_never_disturb_concurrent_admissions()
+    {
+        var problems = new System.Collections.Concurrent.ConcurrentBag<string>();
+        var oversized = OversizedReview();
+
+        async Task RefusedLoop()
+        {
+            for (var i = 0; i < 60; i++)
+            {
+                var content = new StreamContent(new MemoryStream(oversized));
+                content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+                using var request = new HttpRequestMessage(HttpMethod.Post, "/mutate") { Content = content };
+                request.Headers.TransferEncodingChunked = true;
+                using var response = await client.SendAsync(request);
+                if (response.StatusCode != HttpStatusCode.RequestEntityTooLarge)
+                {
+                    problems.Add($"oversized chunked body: {(int)response.StatusCode}");
+                }
+            }
+        }
+
+        async Task AdmissionLoop(int worker)
+        {
+            for (var i = 0; i < 60; i++)
+            {
+                var uid = $"uid-{worker}-{i}";
+                var review = Reviews.ConfigMap(uid);
+                review["request"]!["object"]!["data"]!["blob"] = new string((char)('a' + worker), 40 * 1024);
+                var (status, text) = await PostRawAsync(Encoding.UTF8.GetBytes(review.ToJsonString()));
+                if (status != HttpStatusCode.OK || JsonNode.Parse(text)?["response"]?["uid"]?.GetValue<string>() != uid)
+                {
+                    problems.Add($"{uid}: {(int)status} {text[..Math.Min(text.Length, 200)]}");
+                }
+            }
+        }
+
+        await Task.WhenAll([.. Enumerable.Range(0, 4).Select(_ => RefusedLoop()), .. Enumerable.Range(0, 4).Select(AdmissionLoop)]);
+
+        problems.Should().BeEmpty();
+    }
+
     [Fact]
     public async Task Get_on_mutate_is_not_an_admission_and_not_a_500()
     {
