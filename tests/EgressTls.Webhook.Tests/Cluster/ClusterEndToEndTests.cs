@@ -61,6 +61,43 @@ public sealed class ClusterEndToEndTests
         host.Api.RequestLog.Where(e => e.IsWrite).Should().BeEmpty();
     }
 
+    // The Secrets are read after the annotations are parsed; Render then checks exactly those it was told to
+    // read, so a Secret that exists is never reported missing, and a missing or unfit one is named.
+    [Fact]
+    public async Task Referenced_secrets_are_read_from_the_cluster_and_only_missing_or_unfit_ones_deny()
+    {
+        await using var host = await ClusterHost.StartAsync();
+        host.Api.Seed(new JsonObject
+        {
+            ["apiVersion"] = "v1",
+            ["kind"] = "Secret",
+            ["metadata"] = new JsonObject { ["name"] = "corp-root", ["namespace"] = "team-a" },
+            ["data"] = new JsonObject { ["ca.crt"] = "Y2E=" },
+        });
+        await host.WaitReadyAsync();
+
+        var upstreamOnly = await ClusterModeTests.PostAsync(host.Server, Reviews.Pod("uid-upstream", new JsonObject
+        {
+            ["egress-tls.io/upstream-ca"] = "corp-root",
+            ["egress-tls.io/inject-ca"] = "true",
+        }));
+        var missing = await ClusterModeTests.PostAsync(host.Server, Reviews.Pod("uid-missing", new JsonObject
+        {
+            ["egress-tls.io/mtls"] = "backend.example.test:8443 cert=absent-cert",
+        }));
+        var unfit = await ClusterModeTests.PostAsync(host.Server, Reviews.Pod("uid-unfit", new JsonObject
+        {
+            ["egress-tls.io/mtls"] = "backend.example.test:8443 cert=corp-root",
+        }));
+
+        upstreamOnly["allowed"]!.GetValue<bool>().Should().BeTrue(upstreamOnly.ToJsonString());
+        upstreamOnly["warnings"]!.AsArray().Select(w => w!.GetValue<string>()).Should().Contain(w => w.Contains("upstream-ca has no effect"));
+        missing["allowed"]!.GetValue<bool>().Should().BeFalse();
+        missing["status"]!["message"]!.GetValue<string>().Should().Contain("Secret \"absent-cert\"").And.Contain("does not exist in namespace \"team-a\"");
+        unfit["allowed"]!.GetValue<bool>().Should().BeFalse();
+        unfit["status"]!["message"]!.GetValue<string>().Should().Contain("Secret \"corp-root\"").And.Contain("has type \"Opaque\"");
+    }
+
     [Fact]
     public async Task An_unreachable_api_server_denies_with_a_clear_message_within_the_budget()
     {
