@@ -62,7 +62,8 @@ public static class BenchCommand
                 }
             }
 
-            foreach (var body in bodies)
+            // Repetitions go over all bodies in turn, so a slow drift of the machine spreads over every body.
+            foreach (var body in Enumerable.Range(0, options.Smoke ? 1 : options.Repeat).SelectMany(_ => bodies))
             {
                 foreach (var saturation in new[] { true, false })
                 {

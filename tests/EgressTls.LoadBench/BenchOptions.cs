@@ -18,6 +18,8 @@ public sealed record BenchOptions
           --rate N                    offered rate of the open-loop cells, requests/s (default 1000)
           --connections N             keep-alive connections (MaxConnectionsPerServer) (default 8)
           --max-requests N            cap on the requests of one cell (default 1000000)
+          --repeat N                  measure every cell N times, all bodies once per repetition; the ratios
+                                      table then gives the median and the range over the repetitions (default 1)
           --http 1.1|2                protocol (default 1.1, what kube-apiserver uses for webhooks)
           --serve-path PATH           egress-tls.dll (default: this repository's build, same configuration)
           --serve-log-level LEVEL     logLevel in serve's config (default Information, as deployed)
@@ -37,6 +39,7 @@ public sealed record BenchOptions
     public int Rate { get; init; } = 1000;
     public int Connections { get; init; } = 8;
     public long MaxRequests { get; init; } = 1_000_000;
+    public int Repeat { get; init; } = 1;
     public bool Http2 { get; init; }
     public string? ServePath { get; init; }
     public string ServeLogLevel { get; init; } = "Information";
@@ -72,6 +75,7 @@ public sealed record BenchOptions
                 "--rate" => options with { Rate = (int)Positive(name, Value()) },
                 "--connections" => options with { Connections = (int)Positive(name, Value()) },
                 "--max-requests" => options with { MaxRequests = Positive(name, Value()) },
+                "--repeat" => options with { Repeat = (int)Positive(name, Value()) },
                 "--http" => options with { Http2 = OneOf(name, Value(), "1.1", "2") == "2" },
                 "--serve-path" => options with { ServePath = Value() },
                 "--serve-log-level" => options with { ServeLogLevel = Value() },

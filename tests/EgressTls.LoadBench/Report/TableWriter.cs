@@ -25,23 +25,29 @@ public static class TableWriter
         output.WriteLine("srv us/req = CPU time of the target process per request (user+system); lag p99 = how late the client sent (client-side error bound).");
     }
 
-    /// <summary>serve against floor, body by body, where both were measured.</summary>
+    /// <summary>
+    /// serve against floor, body by body, where both were measured. With repeated cells (<c>--repeat</c>) the
+    /// k-th floor cell of a body and mode is paired with its k-th serve cell (measured back to back), and
+    /// each column gives the median over the pairs, the ratios followed by their range.
+    /// </summary>
     public static void WriteRatios(TextWriter output, IReadOnlyList<CellResult> cells)
     {
-        var bodies = cells.Select(c => c.Body).Distinct().ToList();
         var rows = new List<string>();
-        foreach (var body in bodies)
+        foreach (var body in cells.Select(c => c.Body).Distinct())
         {
-            CellResult? Find(string target, bool saturation) =>
-                cells.FirstOrDefault(c => c.Target == target && c.Body == body && c.Mode.StartsWith(saturation ? "sat" : "rate", StringComparison.Ordinal));
-            var (floorSat, serveSat, floorRate, serveRate) = (Find("floor", true), Find("serve", true), Find("floor", false), Find("serve", false));
-            if (floorSat is null || serveSat is null)
+            List<CellResult> Of(string target, bool saturation) =>
+                [.. cells.Where(c => c.Target == target && c.Body == body && c.Mode.StartsWith(saturation ? "sat" : "rate", StringComparison.Ordinal))];
+            var (floorSat, serveSat, floorRate, serveRate) = (Of("floor", true), Of("serve", true), Of("floor", false), Of("serve", false));
+            var pairs = Math.Min(floorSat.Count, serveSat.Count);
+            if (pairs == 0)
             {
                 continue;
             }
 
+            var throughput = Enumerable.Range(0, pairs).Select(i => serveSat[i].Throughput / floorSat[i].Throughput).ToList();
+            var cpu = Enumerable.Range(0, pairs).Select(i => floorSat[i].ServerCpuPerRequest / serveSat[i].ServerCpuPerRequest).ToList();
             rows.Add(string.Create(Invariant,
-                $"{body,-12} {floorSat.Throughput,11:0} {serveSat.Throughput,11:0} {Percent(serveSat.Throughput / floorSat.Throughput),9} {Cpu(floorSat.ServerCpuPerRequest),9} {Cpu(serveSat.ServerCpuPerRequest),9} {Percent(floorSat.ServerCpuPerRequest / serveSat.ServerCpuPerRequest),9} {(floorRate is null ? "" : Ms(floorRate.Latency.ValueAtPercentile(99))),10} {(serveRate is null ? "" : Ms(serveRate.Latency.ValueAtPercentile(99))),10}"));
+                $"{body,-12} {Median(floorSat.Select(c => c.Throughput)),11:0} {Median(serveSat.Select(c => c.Throughput)),11:0} {Ratio(throughput),15} {Cpu(Median(floorSat.Select(c => c.ServerCpuPerRequest))),9} {Cpu(Median(serveSat.Select(c => c.ServerCpuPerRequest))),9} {Ratio(cpu),15} {P99(floorRate),10} {P99(serveRate),10}"));
         }
 
         if (rows.Count == 0)
@@ -50,7 +56,7 @@ public static class TableWriter
         }
 
         output.WriteLine();
-        output.WriteLine($"{"body",-12} {"floor req/s",11} {"serve req/s",11} {"serve/flr",9} {"floor cpu",9} {"serve cpu",9} {"cpu ratio",9} {"flr p99@R",10} {"srv p99@R",10}");
+        output.WriteLine($"{"body",-12} {"floor req/s",11} {"serve req/s",11} {"serve/flr",15} {"floor cpu",9} {"serve cpu",9} {"cpu ratio",15} {"flr p99@R",10} {"srv p99@R",10}");
         foreach (var row in rows)
         {
             output.WriteLine(row);
@@ -58,7 +64,28 @@ public static class TableWriter
 
         output.WriteLine("serve/flr = saturation throughput of serve relative to the floor (target >= 70%); cpu ratio = floor CPU/request over serve CPU/request");
         output.WriteLine("(the same ratio, less disturbed by other load on the machine); p99@R = p99 at the offered rate (target < 2 ms).");
+        if (cells.GroupBy(c => (c.Target, c.Body, c.Mode)).Any(g => g.Count() > 1))
+        {
+            output.WriteLine("repeated cells: medians over the repetitions; ratios as median (lowest-highest) of the back-to-back pairs.");
+        }
     }
+
+    /// <summary>The median (the mean of the middle two for an even count); NaN when empty.</summary>
+    public static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Where(v => !double.IsNaN(v)).Order().ToList();
+        return sorted.Count == 0 ? double.NaN
+            : sorted.Count % 2 == 1 ? sorted[sorted.Count / 2]
+            : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
+    }
+
+    private static string Ratio(IReadOnlyList<double> ratios) =>
+        ratios.Count == 1
+            ? Percent(ratios[0])
+            : $"{Percent(Median(ratios))} ({Percent(ratios.Where(r => !double.IsNaN(r)).DefaultIfEmpty(double.NaN).Min())}-{Percent(ratios.Where(r => !double.IsNaN(r)).DefaultIfEmpty(double.NaN).Max())})";
+
+    private static string P99(IReadOnlyList<CellResult> cells) =>
+        cells.Count == 0 ? "" : Ms((long)Median(cells.Select(c => (double)c.Latency.ValueAtPercentile(99))));
 
     private static string Ms(long microseconds) => (microseconds / 1000.0).ToString("0.000", Invariant);
 
