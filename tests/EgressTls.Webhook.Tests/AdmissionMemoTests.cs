@@ -67,6 +67,75 @@ public sealed class AdmissionMemoTests
     }
 
     [Fact]
+    public async Task The_first_pod_of_the_next_ReplicaSet_finds_the_previous_ones_decision()
+    {
+        var context = new Context();
+        await context.AdmitAsync(FirstReplicaSet(Reviews.Pod("uid-0", Intercept.DeepClone().AsObject())));
+        var remembered = await context.AdmitAsync(FirstReplicaSet(Reviews.Pod("uid-1", Intercept.DeepClone().AsObject())));
+
+        // A rollout: new pod-template-hash, owner, generateName and image, same template otherwise.
+        var next = await context.AdmitAsync(NextReplicaSet(Reviews.Pod("uid-2", Intercept.DeepClone().AsObject())));
+
+        next.Outcome.Should().BeSameAs(remembered.Outcome);
+        var fresh = await new Context().AdmitAsync(NextReplicaSet(Reviews.Pod("uid-3", Intercept.DeepClone().AsObject())));
+        next.Response["patch"]!.GetValue<string>().Should().Be(fresh.Response["patch"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void Only_the_values_of_the_ignored_fields_are_left_out_of_the_key()
+    {
+        var baseline = KeyOf(FirstReplicaSet(Reviews.Pod("uid-1", Intercept.DeepClone().AsObject())));
+
+        KeyOf(NextReplicaSet(Reviews.Pod("uid-2", Intercept.DeepClone().AsObject()))).Should().Be(baseline);
+
+        var env = FirstReplicaSet(Reviews.Pod("uid-3", Intercept.DeepClone().AsObject()));
+        Pod(env)["spec"]!["containers"]![0]!["env"] = new JsonArray(new JsonObject { ["name"] = "MODE", ["value"] = "b" });
+        var otherEnv = FirstReplicaSet(Reviews.Pod("uid-4", Intercept.DeepClone().AsObject()));
+        Pod(otherEnv)["spec"]!["containers"]![0]!["env"] = new JsonArray(new JsonObject { ["name"] = "MODE", ["value"] = "c" });
+        var otherLabel = FirstReplicaSet(Reviews.Pod("uid-5", Intercept.DeepClone().AsObject()));
+        Pod(otherLabel)["metadata"]!["labels"]!["app"] = "api";
+        var enabled = FirstReplicaSet(Reviews.Pod("uid-6", Intercept.DeepClone().AsObject()));
+        Pod(enabled)["metadata"]!["labels"]![Naming.EnabledLabel] = "false";
+
+        KeyOf(env).Should().NotBe(KeyOf(otherEnv));
+        new[] { KeyOf(env), KeyOf(otherLabel), KeyOf(enabled) }.Should().NotContain(baseline);
+    }
+
+    private static AdmissionMemo.Key KeyOf(JsonObject review)
+    {
+        AdmissionReviewReader.TryRead(JsonSerializer.SerializeToUtf8Bytes(review), out var request, out var reason).Should().BeTrue(reason);
+        using (request)
+        {
+            return AdmissionMemo.KeyOf(request!);
+        }
+    }
+
+    private static JsonObject Pod(JsonObject review) => review["request"]!["object"]!.AsObject();
+
+    // The review as a pod of the Deployment's current ReplicaSet sends it, and as one of the next (after
+    // an image change) does.
+    private static JsonObject FirstReplicaSet(JsonObject review) => FromReplicaSet(review, "7d4b9c8f6d", "curlimages/curl:8.7.1");
+
+    private static JsonObject NextReplicaSet(JsonObject review) => FromReplicaSet(review, "5f6c7d8e9a", "curlimages/curl:8.8.0");
+
+    private static JsonObject FromReplicaSet(JsonObject review, string hash, string image)
+    {
+        var pod = Pod(review);
+        pod["metadata"]!["generateName"] = $"web-{hash}-";
+        pod["metadata"]!["labels"]!["pod-template-hash"] = hash;
+        pod["metadata"]!["ownerReferences"] = new JsonArray(new JsonObject
+        {
+            ["apiVersion"] = "apps/v1", ["kind"] = "ReplicaSet", ["name"] = $"web-{hash}", ["uid"] = $"9d4f0d7e-1111-4c1e-9a7e-{hash}00", ["controller"] = true,
+        });
+        foreach (var container in pod["spec"]!["containers"]!.AsArray())
+        {
+            container!["image"] = image;
+        }
+
+        return review;
+    }
+
+    [Fact]
     public async Task A_referenced_Secret_that_appears_changes_the_decision()
     {
         var context = new Context(standalone: false);

@@ -40,6 +40,82 @@ public sealed class GoldenEndToEndTests
         cases.Count(c => c.StartsWith("providers/", StringComparison.Ordinal)).Should().BeGreaterThanOrEqualTo(10);
     }
 
+    /// <summary>The pod cases, for the fields the admission memo leaves out of its key.</summary>
+    public static TheoryData<string> PodCases() => [.. CaseIds().Where(c => c.StartsWith("pods/", StringComparison.Ordinal))];
+
+    // AdmissionMemo.IgnoredPodFields: two pods that differ only there must get the same decision, since the
+    // memo answers one with the other's. Each case is rendered with every one of them changed.
+    [Theory]
+    [MemberData(nameof(PodCases))]
+    public void Render_ignores_the_pod_fields_the_memo_key_leaves_out(string name)
+    {
+        var c = Load(name);
+        var options = RenderOptionsFactory.Create(c.Config);
+        var variant = c.Object.DeepClone().AsObject();
+        var changed = ChangeIgnoredFields(variant);
+
+        string Decision(JsonObject pod) => Describe(Renderer.Render(
+            new RenderInput(pod, c.Operation, c.Namespace, c.Secrets, c.OldObject, SecretsComplete: true), options));
+
+        AdmissionMemo.IgnoredPodFields.Should().HaveCount(6, "each field the key leaves out is changed here");
+        if (c.Object["metadata"] is JsonObject)
+        {
+            changed.Should().BeGreaterThanOrEqualTo(3, "generateName, ownerReferences and the images were changed");
+        }
+
+        Decision(variant).Should().Be(Decision(c.Object));
+    }
+
+    // Sets every field of AdmissionMemo.IgnoredPodFields that the pod can hold without changing its shape
+    // (a label or annotation only in an existing map); returns how many were set.
+    private static int ChangeIgnoredFields(JsonObject pod)
+    {
+        var changed = 0;
+        if (pod["metadata"] is JsonObject metadata)
+        {
+            metadata["generateName"] = "other-5f6c7d8e9a-";
+            metadata["ownerReferences"] = new JsonArray(new JsonObject
+            {
+                ["apiVersion"] = "apps/v1", ["kind"] = "ReplicaSet", ["name"] = "other-5f6c7d8e9a", ["uid"] = "0e6d1c2b-0000-4000-8000-5f6c7d8e9a00", ["controller"] = true,
+            });
+            changed += 2;
+            if (metadata["labels"] is JsonObject labels)
+            {
+                labels["pod-template-hash"] = "5f6c7d8e9a";
+                changed++;
+            }
+
+            if (metadata["annotations"] is JsonObject annotations)
+            {
+                annotations["kubectl.kubernetes.io/restartedAt"] = "2026-11-22T21:00:00Z";
+                changed++;
+            }
+        }
+
+        if (pod["spec"] is JsonObject spec)
+        {
+            foreach (var list in new[] { "containers", "initContainers" })
+            {
+                foreach (var container in (spec[list] as JsonArray ?? []).OfType<JsonObject>())
+                {
+                    container["image"] = "registry.example/other:2";
+                    changed++;
+                }
+            }
+        }
+
+        return changed;
+    }
+
+    private static string Describe(RenderResult result) => result switch
+    {
+        Mutated m => "mutated\n" + AdmissionResponseWriter.PatchJson(m.Patch) + "\n"
+            + string.Join("\n", m.Objects.Select(o => o.Manifest.ToJsonString())) + "\n" + string.Join("\n", m.Warnings),
+        Rejected r => "rejected\n" + string.Join("\n", r.Errors.Select(e => e.ToString())),
+        Skipped s => "skipped " + s.Reason + " " + s.Detail,
+        _ => result.GetType().Name,
+    };
+
     [Theory]
     [MemberData(nameof(Cases))]
     public async Task The_webhook_answers_with_the_core_patch(string name)

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
+using System.Text.Json;
 using EgressTls.Core.Cilium;
 using EgressTls.Core.Rendering;
 
@@ -12,7 +13,8 @@ namespace EgressTls.Webhook.Admission;
 /// <c>generateName</c> only after admission), so a rollout of N replicas renders once. Render is a pure
 /// function of (object, operation, old object, namespace, Secret summaries, secrets completeness, render
 /// options): an entry (kept from a key's second sighting, see <see cref="Add"/>) is found by a SHA-256 of the object and old object bytes with the operation, kind
-/// and namespace, and used only when every other input is equal to the one it was computed from (the
+/// and namespace (for a pod being created, without the values Render never reads that change from one
+/// ReplicaSet to the next: <see cref="IgnoredPodFields"/>), and used only when every other input is equal to the one it was computed from (the
 /// namespace's labels and annotations, the Secret summaries, the very same <see cref="RenderOptions"/>
 /// instance). Per-request work (reading the namespace and Secrets, applying the generated objects, the
 /// response uid, the log line, metrics) still happens for every request. Certificate material is not a
@@ -64,11 +66,123 @@ internal sealed class AdmissionMemo
         }
     }
 
-    /// <summary>The lookup key of <paramref name="request"/>: its identifying fields and a SHA-256 of its object bytes.</summary>
+    /// <summary>
+    /// The lookup key of <paramref name="request"/>: its identifying fields and a SHA-256 of its object bytes;
+    /// for a pod being created, of its bytes without the values in <see cref="IgnoredPodFields"/>.
+    /// </summary>
     public static Key KeyOf(AdmissionRequestData request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return new Key(request.Group, request.Kind, request.Operation, request.Namespace, Hash(request.ObjectJson.Span), Hash(request.OldObjectJson.Span));
+        var objectHash = request.Group.Length == 0 && request.Kind == "Pod" && request.Operation == "CREATE" && request.OldObjectJson.IsEmpty
+            && request.ObjectElement is { } pod
+            ? HashWithout(request.ObjectJson.Span, IgnoredPodValues(pod))
+            : Hash(request.ObjectJson.Span);
+        return new Key(request.Group, request.Kind, request.Operation, request.Namespace, objectHash, Hash(request.OldObjectJson.Span));
+    }
+
+    /// <summary>
+    /// Pod fields that tell one ReplicaSet of a Deployment from the next and that Render never reads for a
+    /// pod (it reads the <c>egress-tls.io/</c> labels and annotations, the shape of metadata, and the
+    /// containers' names, env, envFrom and volumeMounts, the volumes and hostNetwork). Their values are left
+    /// out of the memo key, so the first pod of a rollout (new pod-template-hash, owner, generateName and
+    /// usually image) finds the decision of the previous ReplicaSet. The golden cases are rendered with each
+    /// of them changed and must give identical results (RenderIgnoresTests).
+    /// </summary>
+    public static readonly IReadOnlyList<string> IgnoredPodFields =
+    [
+        "metadata.generateName",
+        "metadata.ownerReferences",
+        "metadata.labels[pod-template-hash]",
+        "metadata.annotations[kubectl.kubernetes.io/restartedAt]",
+        "spec.containers[*].image",
+        "spec.initContainers[*].image",
+    ];
+
+    // The values of IgnoredPodFields present in the pod.
+    private static List<JsonElement> IgnoredPodValues(JsonElement pod)
+    {
+        var values = new List<JsonElement>();
+        void Add(JsonElement parent, string name)
+        {
+            if (parent.ValueKind == JsonValueKind.Object && parent.TryGetProperty(name, out var value))
+            {
+                values.Add(value);
+            }
+        }
+
+        if (pod.ValueKind != JsonValueKind.Object)
+        {
+            return values;
+        }
+
+        if (pod.TryGetProperty("metadata"u8, out var metadata) && metadata.ValueKind == JsonValueKind.Object)
+        {
+            Add(metadata, "generateName");
+            Add(metadata, "ownerReferences");
+            if (metadata.TryGetProperty("labels"u8, out var labels))
+            {
+                Add(labels, "pod-template-hash");
+            }
+
+            if (metadata.TryGetProperty("annotations"u8, out var annotations))
+            {
+                Add(annotations, "kubectl.kubernetes.io/restartedAt");
+            }
+        }
+
+        if (pod.TryGetProperty("spec"u8, out var spec) && spec.ValueKind == JsonValueKind.Object)
+        {
+            foreach (var list in new[] { "containers", "initContainers" })
+            {
+                if (spec.TryGetProperty(list, out var containers) && containers.ValueKind == JsonValueKind.Array)
+                {
+                    foreach (var container in containers.EnumerateArray())
+                    {
+                        Add(container, "image");
+                    }
+                }
+            }
+        }
+
+        return values;
+    }
+
+    // SHA-256 of `json` with each of `values` (elements of it) replaced by one NUL byte, which JSON text
+    // never holds: two pods differing only there hash alike, any other difference hashes apart.
+    private static (UInt128, UInt128) HashWithout(ReadOnlySpan<byte> json, List<JsonElement> values)
+    {
+        var spans = new List<(int Start, int Length)>(values.Count);
+        foreach (var value in values)
+        {
+            var raw = JsonMarshal.GetRawUtf8Value(value);
+            if (!json.Overlaps(raw, out var start) || start < 0 || start + raw.Length > json.Length)
+            {
+                return Hash(json);
+            }
+
+            spans.Add((start, raw.Length));
+        }
+
+        if (spans.Count == 0)
+        {
+            return Hash(json);
+        }
+
+        spans.Sort((a, b) => a.Start.CompareTo(b.Start));
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var position = 0;
+        foreach (var (start, length) in spans)
+        {
+            sha.AppendData(json[position..start]);
+            sha.AppendData([0]);
+            position = start + length;
+        }
+
+        sha.AppendData(json[position..]);
+        Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
+        sha.GetHashAndReset(digest);
+        var halves = MemoryMarshal.Cast<byte, UInt128>(digest);
+        return (halves[0], halves[1]);
     }
 
     /// <summary>The entry for <paramref name="key"/> when it was computed from the same options and namespace, else <c>null</c>.
