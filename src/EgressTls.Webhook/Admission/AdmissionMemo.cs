@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Immutable;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
@@ -168,21 +169,30 @@ internal sealed class AdmissionMemo
             return Hash(json);
         }
 
+        // The kept bytes are copied into one pooled buffer and hashed in one call (an incremental hash
+        // allocates a native context per admission).
         spans.Sort((a, b) => a.Start.CompareTo(b.Start));
-        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var position = 0;
-        foreach (var (start, length) in spans)
+        var buffer = ArrayPool<byte>.Shared.Rent(json.Length);
+        try
         {
-            sha.AppendData(json[position..start]);
-            sha.AppendData([0]);
-            position = start + length;
-        }
+            var position = 0;
+            var written = 0;
+            foreach (var (start, length) in spans)
+            {
+                json[position..start].CopyTo(buffer.AsSpan(written));
+                written += start - position;
+                buffer[written++] = 0;
+                position = start + length;
+            }
 
-        sha.AppendData(json[position..]);
-        Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
-        sha.GetHashAndReset(digest);
-        var halves = MemoryMarshal.Cast<byte, UInt128>(digest);
-        return (halves[0], halves[1]);
+            json[position..].CopyTo(buffer.AsSpan(written));
+            written += json.Length - position;
+            return Hash(buffer.AsSpan(0, written));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     /// <summary>The entry for <paramref name="key"/> when it was computed from the same options and namespace, else <c>null</c>.
