@@ -25,13 +25,15 @@ public static class ReviewBodies
     /// <summary>The namespace of every object.</summary>
     public const string Namespace = "shop";
 
-    /// <summary>Every body, by name: typical, large, unannotated, provider, and typical-cold and large-cold
-    /// (the same pods with a label whose value differs on every request: each request is a pod never seen
-    /// before, so nothing the server remembers about earlier pods applies: the cold path).</summary>
+    /// <summary>Every body, by name: typical, large, unannotated, provider, typical-cold and large-cold (the
+    /// same pods with a label whose value differs on every request: each request is a pod never seen before,
+    /// so nothing the server remembers about earlier pods applies: the cold path), and typical-rollout (each
+    /// request from a new ReplicaSet of one Deployment: <see cref="Rollout"/>).</summary>
     public static IReadOnlyList<WorkloadBody> All() =>
     [
         WorkloadBody.Create("typical-cold", Review(Distinct(TypicalPod()), "Pod", "pods", ""), PatchExpectation.Patch),
         WorkloadBody.Create("large-cold", Review(Distinct(LargePod()), "Pod", "pods", ""), PatchExpectation.Patch),
+        WorkloadBody.Create("typical-rollout", Review(Rollout(TypicalPod()), "Pod", "pods", ""), PatchExpectation.Patch),
         WorkloadBody.Create("typical", Review(TypicalPod(), "Pod", "pods", ""), PatchExpectation.Patch),
         WorkloadBody.Create("large", Review(LargePod(), "Pod", "pods", ""), PatchExpectation.Patch),
         WorkloadBody.Create("unannotated", Review(UnannotatedPod(), "Pod", "pods", ""), PatchExpectation.NoPatch),
@@ -39,7 +41,18 @@ public static class ReviewBodies
     ];
 
     /// <summary>Every body name, in the order of <see cref="All"/>'s table.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["typical", "typical-cold", "large", "large-cold", "unannotated", "provider"];
+    public static IReadOnlyList<string> Names { get; } = ["typical", "typical-cold", "typical-rollout", "large", "large-cold", "unannotated", "provider"];
+
+    /// <summary>
+    /// <paramref name="pod"/> as the pods of ever new ReplicaSets of one Deployment: its pod-template-hash
+    /// label differs on every request (the placeholder), the rest is the same. The memo leaves that value out
+    /// of its key, so every request after the first two is answered from the memo (the "-rollout" body).
+    /// </summary>
+    public static JsonObject Rollout(JsonObject pod)
+    {
+        pod["metadata"]!["labels"]!["pod-template-hash"] = VariantPlaceholder;
+        return pod;
+    }
 
     /// <summary><paramref name="pod"/> with the <see cref="VariantLabel"/> label (placeholder value).</summary>
     public static JsonObject Distinct(JsonObject pod)
