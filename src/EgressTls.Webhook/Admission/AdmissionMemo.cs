@@ -86,66 +86,49 @@ internal sealed class AdmissionMemo
     /// pod (it reads the <c>egress-tls.io/</c> labels and annotations, the shape of metadata, and the
     /// containers' names, env, envFrom and volumeMounts, the volumes and hostNetwork). Their values are left
     /// out of the memo key, so the first pod of a rollout (new pod-template-hash, owner, generateName and
-    /// usually image) finds the decision of the previous ReplicaSet. The golden cases are rendered with each
-    /// of them changed and must give identical results (RenderIgnoresTests).
+    /// usually image) finds the decision of the previous ReplicaSet. Each path is a list of member names,
+    /// <c>*</c> standing for every item of an array. The golden cases are rendered with each of them changed
+    /// and must give identical results (GoldenEndToEndTests).
     /// </summary>
-    public static readonly IReadOnlyList<string> IgnoredPodFields =
+    public static readonly IReadOnlyList<string[]> IgnoredPodFields =
     [
-        "metadata.generateName",
-        "metadata.ownerReferences",
-        "metadata.labels[pod-template-hash]",
-        "metadata.annotations[kubectl.kubernetes.io/restartedAt]",
-        "spec.containers[*].image",
-        "spec.initContainers[*].image",
+        ["metadata", "generateName"],
+        ["metadata", "ownerReferences"],
+        ["metadata", "labels", "pod-template-hash"],
+        ["metadata", "annotations", "kubectl.kubernetes.io/restartedAt"],
+        ["spec", "containers", "*", "image"],
+        ["spec", "initContainers", "*", "image"],
     ];
 
     // The values of IgnoredPodFields present in the pod.
     private static List<JsonElement> IgnoredPodValues(JsonElement pod)
     {
         var values = new List<JsonElement>();
-        void Add(JsonElement parent, string name)
+        foreach (var path in IgnoredPodFields)
         {
-            if (parent.ValueKind == JsonValueKind.Object && parent.TryGetProperty(name, out var value))
-            {
-                values.Add(value);
-            }
-        }
-
-        if (pod.ValueKind != JsonValueKind.Object)
-        {
-            return values;
-        }
-
-        if (pod.TryGetProperty("metadata"u8, out var metadata) && metadata.ValueKind == JsonValueKind.Object)
-        {
-            Add(metadata, "generateName");
-            Add(metadata, "ownerReferences");
-            if (metadata.TryGetProperty("labels"u8, out var labels))
-            {
-                Add(labels, "pod-template-hash");
-            }
-
-            if (metadata.TryGetProperty("annotations"u8, out var annotations))
-            {
-                Add(annotations, "kubectl.kubernetes.io/restartedAt");
-            }
-        }
-
-        if (pod.TryGetProperty("spec"u8, out var spec) && spec.ValueKind == JsonValueKind.Object)
-        {
-            foreach (var list in new[] { "containers", "initContainers" })
-            {
-                if (spec.TryGetProperty(list, out var containers) && containers.ValueKind == JsonValueKind.Array)
-                {
-                    foreach (var container in containers.EnumerateArray())
-                    {
-                        Add(container, "image");
-                    }
-                }
-            }
+            Collect(pod, path, 0, values);
         }
 
         return values;
+    }
+
+    private static void Collect(JsonElement element, string[] path, int depth, List<JsonElement> values)
+    {
+        if (depth == path.Length)
+        {
+            values.Add(element);
+        }
+        else if (path[depth] == "*" && element.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var item in element.EnumerateArray())
+            {
+                Collect(item, path, depth + 1, values);
+            }
+        }
+        else if (element.ValueKind == JsonValueKind.Object && element.TryGetProperty(path[depth], out var child))
+        {
+            Collect(child, path, depth + 1, values);
+        }
     }
 
     // SHA-256 of `json` with each of `values` (elements of it) replaced by one NUL byte, which JSON text
