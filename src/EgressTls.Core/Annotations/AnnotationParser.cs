@@ -204,17 +204,6 @@ public static class AnnotationParser
     /// <summary>Checks that a referenced Secret exists (when <paramref name="secretsComplete"/>) and has the keys
     /// its use needs; shared by pod annotations and Flux Providers.</summary>
     internal static void CheckSecret(
-        AnnotationKey key,
-        string name,
-        string usage,
-        bool needsTls,
-        Action<AnnotationKey, string> error,
-        string namespaceName,
-        IReadOnlyDictionary<string, SecretSummary> secrets,
-        bool secretsComplete) =>
-        CheckSecret(new SecretCheck(key, name, usage, needsTls), error, namespaceName, secrets, secretsComplete);
-
-    private static void CheckSecret(
         SecretCheck check,
         Action<AnnotationKey, string> error,
         string namespaceName,

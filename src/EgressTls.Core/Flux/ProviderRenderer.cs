@@ -67,10 +67,10 @@ internal static class ProviderRenderer
         if (mtls is not null)
         {
             void AnnotationError(AnnotationKey key, string message) => errors.Add(new FieldError(key.Field, message));
-            AnnotationParser.CheckSecret(Mtls, mtls.ClientCertSecret, "cert=", needsTls: true, AnnotationError, ns.Name, input.Secrets, input.SecretsComplete);
+            AnnotationParser.CheckSecret(new SecretCheck(Mtls, mtls.ClientCertSecret, "cert=", NeedsTls: true), AnnotationError, ns.Name, input.Secrets, input.SecretsComplete);
             if (mtls.ServerCaSecret is { } ca)
             {
-                AnnotationParser.CheckSecret(Mtls, ca, "ca=", needsTls: false, AnnotationError, ns.Name, input.Secrets, input.SecretsComplete);
+                AnnotationParser.CheckSecret(new SecretCheck(Mtls, ca, "ca=", NeedsTls: false), AnnotationError, ns.Name, input.Secrets, input.SecretsComplete);
             }
         }
 
