@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using EgressTls.Core;
@@ -82,28 +83,60 @@ public sealed class AdmissionMemoTests
     }
 
     [Fact]
+    public async Task The_pods_of_a_StatefulSet_find_the_decision_of_the_pods_before_them()
+    {
+        var context = new Context();
+        await context.AdmitAsync(FromStatefulSet(Reviews.Pod("uid-0", Intercept.DeepClone().AsObject()), 0));
+        var remembered = await context.AdmitAsync(FromStatefulSet(Reviews.Pod("uid-1", Intercept.DeepClone().AsObject()), 1));
+
+        var third = await context.AdmitAsync(FromStatefulSet(Reviews.Pod("uid-2", Intercept.DeepClone().AsObject()), 2));
+
+        third.Outcome.Should().BeSameAs(remembered.Outcome);
+        var fresh = await new Context().AdmitAsync(FromStatefulSet(Reviews.Pod("uid-3", Intercept.DeepClone().AsObject()), 2));
+        third.Response["patch"]!.GetValue<string>().Should().Be(fresh.Response["patch"]!.GetValue<string>());
+    }
+
+    [Fact]
     public void Only_the_values_of_the_ignored_fields_are_left_out_of_the_key()
     {
         var baseline = KeyOf(FirstReplicaSet(Reviews.Pod("uid-1", Intercept.DeepClone().AsObject())));
 
         KeyOf(NextReplicaSet(Reviews.Pod("uid-2", Intercept.DeepClone().AsObject()))).Should().Be(baseline);
+        KeyOf(FromStatefulSet(Reviews.Pod("uid-3", Intercept.DeepClone().AsObject()), 7))
+            .Should().Be(KeyOf(FromStatefulSet(Reviews.Pod("uid-4", Intercept.DeepClone().AsObject()), 8)));
 
-        var env = FirstReplicaSet(Reviews.Pod("uid-3", Intercept.DeepClone().AsObject()));
+        var env = FirstReplicaSet(Reviews.Pod("uid-5", Intercept.DeepClone().AsObject()));
         Pod(env)["spec"]!["containers"]![0]!["env"] = new JsonArray(new JsonObject { ["name"] = "MODE", ["value"] = "b" });
-        var otherEnv = FirstReplicaSet(Reviews.Pod("uid-4", Intercept.DeepClone().AsObject()));
+        var otherEnv = FirstReplicaSet(Reviews.Pod("uid-6", Intercept.DeepClone().AsObject()));
         Pod(otherEnv)["spec"]!["containers"]![0]!["env"] = new JsonArray(new JsonObject { ["name"] = "MODE", ["value"] = "c" });
-        var otherLabel = FirstReplicaSet(Reviews.Pod("uid-5", Intercept.DeepClone().AsObject()));
-        Pod(otherLabel)["metadata"]!["labels"]!["app"] = "api";
-        var enabled = FirstReplicaSet(Reviews.Pod("uid-6", Intercept.DeepClone().AsObject()));
+        var newLabel = FirstReplicaSet(Reviews.Pod("uid-7", Intercept.DeepClone().AsObject()));
+        Pod(newLabel)["metadata"]!["labels"]!["tier"] = "frontend";
+        var enabled = FirstReplicaSet(Reviews.Pod("uid-8", Intercept.DeepClone().AsObject()));
         Pod(enabled)["metadata"]!["labels"]![Naming.EnabledLabel] = "false";
+        var otherIntercept = FirstReplicaSet(Reviews.Pod("uid-9", new JsonObject { ["egress-tls.io/intercept"] = "gitlab.com" }));
 
         KeyOf(env).Should().NotBe(KeyOf(otherEnv));
-        new[] { KeyOf(env), KeyOf(otherLabel), KeyOf(enabled) }.Should().NotContain(baseline);
+        new[] { KeyOf(env), KeyOf(newLabel), KeyOf(enabled), KeyOf(otherIntercept) }.Should().NotContain(baseline);
     }
 
-    private static AdmissionMemo.Key KeyOf(JsonObject review)
+    [Fact]
+    public void An_egress_tls_annotation_written_with_an_escaped_slash_stays_in_the_key()
     {
-        AdmissionReviewReader.TryRead(JsonSerializer.SerializeToUtf8Bytes(review), out var request, out var reason).Should().BeTrue(reason);
+        // JSON may write "/" as "\/": the name is still egress-tls.io/intercept, whose value Render reads.
+        static byte[] Escaped(string hosts) => Encoding.UTF8.GetBytes(JsonSerializer.Serialize(Reviews.Pod("uid-1", new JsonObject { ["egress-tls.io/intercept"] = hosts }))
+            .Replace("\"egress-tls.io/intercept\"", "\"egress-tls.io\\/intercept\"", StringComparison.Ordinal));
+
+        var github = Escaped("github.com");
+        Encoding.UTF8.GetString(github).Should().Contain("egress-tls.io\\/intercept");
+
+        KeyOf(github).Should().NotBe(KeyOf(Escaped("gitlab.com")));
+    }
+
+    private static AdmissionMemo.Key KeyOf(JsonObject review) => KeyOf(JsonSerializer.SerializeToUtf8Bytes(review));
+
+    private static AdmissionMemo.Key KeyOf(byte[] review)
+    {
+        AdmissionReviewReader.TryRead(review, out var request, out var reason).Should().BeTrue(reason);
         using (request)
         {
             return AdmissionMemo.KeyOf(request!);
@@ -117,6 +150,28 @@ public sealed class AdmissionMemoTests
     private static JsonObject FirstReplicaSet(JsonObject review) => FromReplicaSet(review, "7d4b9c8f6d", "curlimages/curl:8.7.1");
 
     private static JsonObject NextReplicaSet(JsonObject review) => FromReplicaSet(review, "5f6c7d8e9a", "curlimages/curl:8.8.0");
+
+    // The review as pod number `ordinal` of StatefulSet "db" sends it: its own name, hostname and per-pod
+    // labels, and a per-pod annotation as an indexed Job's pods carry one.
+    private static JsonObject FromStatefulSet(JsonObject review, int ordinal)
+    {
+        var pod = Pod(review);
+        var metadata = pod["metadata"]!.AsObject();
+        metadata.Remove("generateName");
+        metadata["name"] = $"db-{ordinal}";
+        metadata["labels"]!["statefulset.kubernetes.io/pod-name"] = $"db-{ordinal}";
+        metadata["labels"]!["apps.kubernetes.io/pod-index"] = $"{ordinal}";
+        metadata["labels"]!["controller-revision-hash"] = "db-5c9f7b6d84";
+        metadata["annotations"]!["batch.kubernetes.io/job-completion-index"] = $"{ordinal}";
+        metadata["ownerReferences"] = new JsonArray(new JsonObject
+        {
+            ["apiVersion"] = "apps/v1", ["kind"] = "StatefulSet", ["name"] = "db", ["uid"] = "5e0c3b1a-2222-4c1e-9a7e-000000000001", ["controller"] = true,
+        });
+        pod["spec"]!["hostname"] = $"db-{ordinal}";
+        pod["spec"]!["subdomain"] = "db";
+        review["request"]!["name"] = $"db-{ordinal}";
+        return review;
+    }
 
     private static JsonObject FromReplicaSet(JsonObject review, string hash, string image)
     {

@@ -51,28 +51,61 @@ public sealed class GoldenEndToEndTests
     {
         var c = Load(name);
         var options = RenderOptionsFactory.Create(c.Config);
-        var variant = c.Object.DeepClone().AsObject();
-        var changed = ChangeIgnoredFields(variant);
 
-        string Decision(JsonObject pod) => Describe(Renderer.Render(
-            new RenderInput(pod, c.Operation, c.Namespace, c.Secrets, c.OldObject, SecretsComplete: true), options));
-
-        if (c.Object["metadata"] is JsonObject && c.Object["spec"]?["containers"] is JsonArray)
+        // Per-pod labels and an annotation as StatefulSet and Job pods carry them, wherever the pod has those
+        // maps, so every case has label and annotation values to change.
+        var pod = c.Object.DeepClone().AsObject();
+        if (pod["metadata"]?["labels"] is JsonObject labels)
         {
-            changed.Should().BeGreaterThanOrEqualTo(3, "at least generateName, ownerReferences and an image were changed");
+            labels["statefulset.kubernetes.io/pod-name"] = "web-0";
+            labels["apps.kubernetes.io/pod-index"] = "0";
         }
 
-        Decision(variant).Should().Be(Decision(c.Object));
+        if (pod["metadata"]?["annotations"] is JsonObject annotations)
+        {
+            annotations["batch.kubernetes.io/job-completion-index"] = "0";
+        }
+
+        var variant = pod.DeepClone().AsObject();
+        var changed = ChangeIgnoredFields(variant);
+
+        string Decision(JsonObject subject) => Describe(Renderer.Render(
+            new RenderInput(subject, c.Operation, c.Namespace, c.Secrets, c.OldObject, SecretsComplete: true), options));
+
+        if (pod["metadata"] is JsonObject metadata && pod["spec"]?["containers"] is JsonArray)
+        {
+            var expected = 6 + (metadata["labels"] is JsonObject ? 2 : 0) + (metadata["annotations"] is JsonObject ? 1 : 0);
+            changed.Should().BeGreaterThanOrEqualTo(expected,
+                "name, generateName, ownerReferences, hostname, subdomain, an image and the per-pod labels and annotation were changed");
+        }
+
+        Decision(variant).Should().Be(Decision(pod));
     }
 
     // Sets every field of AdmissionMemo.IgnoredPodFields whose parent map exists (so no label or annotation
-    // map is added, which would change the pod's shape); returns how many values were set.
+    // map is added, which would change the pod's shape), and for "*" over a map every member it stands for
+    // (the existing labels and annotations outside the egress-tls.io/ prefix); returns how many values were set.
     private static int ChangeIgnoredFields(JsonObject pod)
     {
         var changed = 0;
         void Set(JsonNode? node, string[] path, int depth)
         {
-            if (depth == path.Length - 1)
+            if (path[depth] == "*" && node is JsonObject members)
+            {
+                foreach (var key in members.Select(m => m.Key).Where(AdmissionMemo.IgnoredMember).ToList())
+                {
+                    if (depth == path.Length - 1)
+                    {
+                        members[key] = $"changed-{string.Join('.', path)}-{key}";
+                        changed++;
+                    }
+                    else
+                    {
+                        Set(members[key], path, depth + 1);
+                    }
+                }
+            }
+            else if (depth == path.Length - 1)
             {
                 if (node is JsonObject parent)
                 {

@@ -2,7 +2,9 @@ using System.Buffers;
 using System.Collections.Immutable;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
+using EgressTls.Core;
 using EgressTls.Core.Cilium;
 using EgressTls.Core.Rendering;
 
@@ -15,7 +17,7 @@ namespace EgressTls.Webhook.Admission;
 /// function of (object, operation, old object, namespace, Secret summaries, secrets completeness, render
 /// options): an entry (kept from a key's second sighting, see <see cref="Add"/>) is found by a SHA-256 of the object and old object bytes with the operation, kind
 /// and namespace (for a pod being created, without the values Render never reads that change from one
-/// ReplicaSet to the next: <see cref="IgnoredPodFields"/>), and used only when every other input is equal to the one it was computed from (the
+/// pod of a controller to the next: <see cref="IgnoredPodFields"/>), and used only when every other input is equal to the one it was computed from (the
 /// namespace's labels and annotations, the Secret summaries, the very same <see cref="RenderOptions"/>
 /// instance). Per-request work (reading the namespace and Secrets, applying the generated objects, the
 /// response uid, the log line, metrics) still happens for every request. Certificate material is not a
@@ -50,8 +52,8 @@ internal sealed class AdmissionMemo
     }
 
     /// <summary>
-    /// The Cilium objects of the profiles rendered lately: a pod seen for the first time (a bare pod, a
-    /// StatefulSet pod, a new ReplicaSet) usually belongs to a profile whose objects were already built.
+    /// The Cilium objects of the profiles rendered lately: a pod seen for the first time (a bare pod, the
+    /// first pod of a new template) usually belongs to a profile whose objects were already built.
     /// </summary>
     public CiliumGenerationCache Generations { get; } = new();
 
@@ -82,23 +84,44 @@ internal sealed class AdmissionMemo
     }
 
     /// <summary>
-    /// Pod fields that tell one ReplicaSet of a Deployment from the next and that Render never reads for a
-    /// pod (it reads the <c>egress-tls.io/</c> labels and annotations, the shape of metadata, and the
+    /// Pod fields whose values differ from one pod of a controller to the next and that Render never reads for
+    /// a pod (it reads the <c>egress-tls.io/</c> labels and annotations, the shape of metadata, and the
     /// containers' names, env, envFrom and volumeMounts, the volumes and hostNetwork). Their values are left
-    /// out of the memo key, so the first pod of a rollout (new pod-template-hash, owner, generateName and
-    /// usually image) finds the decision of the previous ReplicaSet. Each path is a list of member names,
-    /// <c>*</c> standing for every item of an array. The golden cases are rendered with each of them changed
-    /// and must give identical results (GoldenEndToEndTests).
+    /// out of the memo key, so a pod finds the decision of an earlier pod made from the same template:
+    /// the first pod of a rollout (new pod-template-hash, owner, generateName and usually image), the pods of
+    /// a StatefulSet (each with its own name, hostname and <c>statefulset.kubernetes.io/pod-name</c> and
+    /// <c>apps.kubernetes.io/pod-index</c> labels) and of Jobs and CronJobs (a <c>controller-uid</c> and
+    /// <c>job-name</c> per Job, a completion index per pod). Each path is a list of member names; <c>*</c>
+    /// stands for every item of an array, or every member of a map except those named with the
+    /// <c>egress-tls.io/</c> prefix, which Render reads (a label's or annotation's value is left out, its key
+    /// is kept). The golden cases are rendered with each of them changed and must give identical results
+    /// (GoldenEndToEndTests).
     /// </summary>
     public static readonly IReadOnlyList<string[]> IgnoredPodFields =
     [
+        ["metadata", "name"],
         ["metadata", "generateName"],
         ["metadata", "ownerReferences"],
-        ["metadata", "labels", "pod-template-hash"],
-        ["metadata", "annotations", "kubectl.kubernetes.io/restartedAt"],
+        ["metadata", "labels", "*"],
+        ["metadata", "annotations", "*"],
+        ["spec", "hostname"],
+        ["spec", "subdomain"],
         ["spec", "containers", "*", "image"],
         ["spec", "initContainers", "*", "image"],
     ];
+
+    /// <summary>Whether a member named <paramref name="name"/> is one that <c>*</c> in
+    /// <see cref="IgnoredPodFields"/> stands for (every member but the <c>egress-tls.io/</c> ones).</summary>
+    public static bool IgnoredMember(string name) => !name.StartsWith(Naming.Prefix, StringComparison.Ordinal);
+
+    private static readonly byte[] PrefixUtf8 = Encoding.UTF8.GetBytes(Naming.Prefix);
+
+    // The name as sent, without making a string of it; an escaped name (JSON may write "/" as "\/") is unescaped first.
+    private static bool IgnoredMember(JsonProperty member)
+    {
+        var raw = JsonMarshal.GetRawUtf8PropertyName(member);
+        return raw.IndexOf((byte)'\\') < 0 ? !raw.StartsWith(PrefixUtf8) : IgnoredMember(member.Name);
+    }
 
     // The values of IgnoredPodFields present in the pod.
     private static List<JsonElement> IgnoredPodValues(JsonElement pod)
@@ -123,6 +146,16 @@ internal sealed class AdmissionMemo
             foreach (var item in element.EnumerateArray())
             {
                 Collect(item, path, depth + 1, values);
+            }
+        }
+        else if (path[depth] == "*" && element.ValueKind == JsonValueKind.Object)
+        {
+            foreach (var member in element.EnumerateObject())
+            {
+                if (IgnoredMember(member))
+                {
+                    Collect(member.Value, path, depth + 1, values);
+                }
             }
         }
         else if (element.ValueKind == JsonValueKind.Object && element.TryGetProperty(path[depth], out var child))
@@ -201,9 +234,9 @@ internal sealed class AdmissionMemo
 
     /// <summary>
     /// Remembers a decision (replacing any entry of <paramref name="key"/>) from the second time its key is
-    /// added on: a pod seen once (a bare pod, a StatefulSet's, one with per-pod values) is the common case
+    /// added on: a pod seen once (a bare pod, one with per-pod values Render reads) is the common case
     /// and its decision would only be carried into older GC generations and evicted unused, so the first
-    /// sighting records the key alone. A ReplicaSet's pods are rendered twice, then found.
+    /// sighting records the key alone. A controller's pods are rendered twice, then found.
     /// </summary>
     /// <returns>Whether the decision is now remembered.</returns>
     public bool Add(Key key, Entry entry)
