@@ -35,12 +35,27 @@ public class TableWriterTests
         text.Should().NotContain("repetitions");
     }
 
+    [Fact]
+    public void The_memo_column_gives_the_share_of_serve_decisions_answered_from_the_memo()
+    {
+        var text = Write(
+        [
+            Cell("floor", "typical-cold", "sat 8", 1000, 80), Cell("serve", "typical-cold", "sat 8", 600, 200) with { Memo = new(0, 600) },
+            Cell("floor", "typical", "sat 8", 1000, 80), Cell("serve", "typical", "sat 8", 900, 100) with { Memo = new(891, 900) },
+        ]);
+
+        Row(text, "typical-cold").Split(' ', StringSplitOptions.RemoveEmptyEntries)[^1].Should().Be("0%");
+        Row(text, "typical ").Split(' ', StringSplitOptions.RemoveEmptyEntries)[^1].Should().Be("99%");
+    }
+
     [Theory]
     [InlineData(new double[] { 3, 1, 2 }, 2)]
     [InlineData(new double[] { 4, 1, 3, 2 }, 2.5)]
     [InlineData(new double[] { double.NaN, 5 }, 5)]
     public void The_median_ignores_unknown_values(double[] values, double median) =>
         TableWriter.Median(values).Should().Be(median);
+
+    private static string Row(string text, string body) => text.Split('\n').Single(l => l.StartsWith(body, StringComparison.Ordinal));
 
     private static string Write(IReadOnlyList<CellResult> cells)
     {

@@ -69,9 +69,19 @@ public static class BenchCommand
                 {
                     foreach (var (driver, expect) in targets)
                     {
+                        var memoBefore = await ReadMemoAsync(driver.Target).ConfigureAwait(false);
                         var cell = saturation
                             ? await driver.SaturateAsync(body, expect(body), options.Connections, options.Duration, options.MaxRequests, $"sat {options.Connections}").ConfigureAwait(false)
                             : await driver.OfferAsync(body, expect(body), options.Rate, options.Duration, options.MaxRequests, $"rate {options.Rate}").ConfigureAwait(false);
+                        if (memoBefore is not null && await ReadMemoAsync(driver.Target).ConfigureAwait(false) is { } memoAfter)
+                        {
+                            cell = cell with { Memo = memoAfter.Since(memoBefore) };
+                            if (MemoProblem(body, cell.Memo) is { } memoProblem)
+                            {
+                                problems.Add($"{driver.Target.Name} {body.Name} {cell.Mode}: {memoProblem}");
+                            }
+                        }
+
                         cells.Add(cell);
                         problems.AddRange(cell.Problems.Select(p => $"{driver.Target.Name} {cell.Mode}: {p}"));
                         if (cell.Failed > 0)
@@ -179,4 +189,27 @@ public static class BenchCommand
             }
         }
     }
+
+    private static readonly HttpClient MetricsClient = new() { Timeout = TimeSpan.FromSeconds(5) };
+
+    // serve's memo counters, or null for the floor.
+    private static async Task<MemoShare?> ReadMemoAsync(BenchTarget target) =>
+        target.Metrics is { } metrics ? await MemoCounters.ReadAsync(MetricsClient, metrics).ConfigureAwait(false) : null;
+
+    /// <summary>Why a cell did not take the path its body is meant to measure (every request answered from the
+    /// memo, or none), or <c>null</c>: a benchmark of the cold path that hit the memo would report the memo.</summary>
+    public static string? MemoProblem(WorkloadBody body, MemoShare memo)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        ArgumentNullException.ThrowIfNull(memo);
+        return body.Memo switch
+        {
+            MemoExpectation.Hit when memo.Lookups == 0 || memo.Hits != memo.Lookups =>
+                $"{memo.Hits} of {memo.Lookups} decisions came from the memo; expected all (pods of one template)",
+            MemoExpectation.Miss when memo.Lookups == 0 || memo.Hits != 0 =>
+                $"{memo.Hits} of {memo.Lookups} decisions came from the memo; expected none (every pod new)",
+            _ => null,
+        };
+    }
+
 }

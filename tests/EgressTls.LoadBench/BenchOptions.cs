@@ -11,9 +11,10 @@ public sealed record BenchOptions
 
         load benchmark (127.0.0.1 only; every cell bounded by --duration and --max-requests):
           --target floor|serve|both   what to drive (default both, interleaved body by body)
-          --bodies LIST               comma-separated: typical,typical-cold,typical-rollout,large,large-cold,unannotated,provider
-                                      (default all; "-cold": every request a different pod, nothing remembered applies;
-                                      "-rollout": every request from a new ReplicaSet of one Deployment)
+          --bodies LIST               comma-separated: typical,typical-cold,typical-rollout,typical-sts,large,large-cold,unannotated,provider
+                                      (default all; "-cold": every request a pod from a template never seen, rendered;
+                                      "-rollout": every request from a new ReplicaSet of one Deployment;
+                                      "-sts": every request another pod of a StatefulSet)
           --duration TIME             length of each measured cell, e.g. 5s, 500ms (default 5s)
           --warmup TIME               warm-up per target before the first cell (default 3s)
           --rate N                    offered rate of the open-loop cells, requests/s (default 1000)

@@ -18,6 +18,9 @@ public sealed record CellResult(
     IReadOnlyList<string> Problems,
     string Load)
 {
+    /// <summary>The target's memo counters over the cell (serve only; <c>null</c> when not read).</summary>
+    public Targets.MemoShare? Memo { get; init; }
+
     /// <summary>Correct answers per second.</summary>
     public double Throughput => Elapsed.TotalSeconds > 0 ? Ok / Elapsed.TotalSeconds : 0;
 

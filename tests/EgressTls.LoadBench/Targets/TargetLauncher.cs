@@ -123,7 +123,7 @@ public static class TargetLauncher
         {
             await KillAsync(process).ConfigureAwait(false);
             process.Dispose();
-        }, Tail);
+        }, Tail, new Uri($"http://127.0.0.1:{metricsPort.ToString(System.Globalization.CultureInfo.InvariantCulture)}/metrics"));
 
         using var probe = new HttpClient(new SocketsHttpHandler
         {

@@ -15,49 +15,83 @@ public static class ReviewBodies
     /// <summary>The request uid in every template; <see cref="WorkloadBody"/> overwrites it per request.</summary>
     public const string UidPlaceholder = "00000000-0000-4000-8000-000000000000";
 
-    /// <summary>The value of the label that makes each request of a "-cold" body a different pod;
-    /// <see cref="WorkloadBody"/> overwrites it per request.</summary>
+    /// <summary>The per-request value of the bodies whose every request is another pod;
+    /// <see cref="WorkloadBody"/> overwrites every occurrence per request, all with the same value.</summary>
     public const string VariantPlaceholder = "variant-000000000000";
 
-    /// <summary>The label carrying <see cref="VariantPlaceholder"/> in the "-cold" bodies.</summary>
-    public const string VariantLabel = "loadbench.egress-tls.io/instance";
+    /// <summary>The env variable of the first container carrying <see cref="VariantPlaceholder"/> in the "-cold"
+    /// bodies (a checksum of mounted configuration, as Helm charts put in a pod template to roll it on change).</summary>
+    public const string VariantVariable = "CONFIG_CHECKSUM";
 
     /// <summary>The namespace of every object.</summary>
     public const string Namespace = "shop";
 
-    /// <summary>Every body, by name: typical, large, unannotated, provider, typical-cold and large-cold (the
-    /// same pods with a label whose value differs on every request: each request is a pod never seen before,
-    /// so nothing the server remembers about earlier pods applies: the cold path), and typical-rollout (each
-    /// request from a new ReplicaSet of one Deployment: <see cref="Rollout"/>).</summary>
+    /// <summary>Every body, by name: typical, large, unannotated, provider; typical-cold and large-cold (the
+    /// same pods with an env value that differs on every request: each request is a pod from a template never
+    /// seen before, which Render must read, so nothing the server remembers applies: the cold path);
+    /// typical-rollout (each request from a new ReplicaSet of one Deployment: <see cref="Rollout"/>) and
+    /// typical-sts (each request another pod of a StatefulSet: <see cref="StatefulSetPod"/>).</summary>
     public static IReadOnlyList<WorkloadBody> All() =>
     [
-        WorkloadBody.Create("typical-cold", Review(Distinct(TypicalPod()), "Pod", "pods", ""), PatchExpectation.Patch),
-        WorkloadBody.Create("large-cold", Review(Distinct(LargePod()), "Pod", "pods", ""), PatchExpectation.Patch),
-        WorkloadBody.Create("typical-rollout", Review(Rollout(TypicalPod()), "Pod", "pods", ""), PatchExpectation.Patch),
-        WorkloadBody.Create("typical", Review(TypicalPod(), "Pod", "pods", ""), PatchExpectation.Patch),
-        WorkloadBody.Create("large", Review(LargePod(), "Pod", "pods", ""), PatchExpectation.Patch),
-        WorkloadBody.Create("unannotated", Review(UnannotatedPod(), "Pod", "pods", ""), PatchExpectation.NoPatch),
-        WorkloadBody.Create("provider", Review(Provider(), "Provider", "providers", "notification.toolkit.fluxcd.io", "v1beta3"), PatchExpectation.Patch),
+        WorkloadBody.Create("typical-cold", Review(Distinct(TypicalPod()), "Pod", "pods", ""), PatchExpectation.Patch, MemoExpectation.Miss),
+        WorkloadBody.Create("large-cold", Review(Distinct(LargePod()), "Pod", "pods", ""), PatchExpectation.Patch, MemoExpectation.Miss),
+        WorkloadBody.Create("typical-rollout", Review(Rollout(TypicalPod()), "Pod", "pods", ""), PatchExpectation.Patch, MemoExpectation.Hit),
+        WorkloadBody.Create("typical-sts", Review(StatefulSetPod(TypicalPod()), "Pod", "pods", ""), PatchExpectation.Patch, MemoExpectation.Hit),
+        WorkloadBody.Create("typical", Review(TypicalPod(), "Pod", "pods", ""), PatchExpectation.Patch, MemoExpectation.Hit),
+        WorkloadBody.Create("large", Review(LargePod(), "Pod", "pods", ""), PatchExpectation.Patch, MemoExpectation.Hit),
+        WorkloadBody.Create("unannotated", Review(UnannotatedPod(), "Pod", "pods", ""), PatchExpectation.NoPatch, MemoExpectation.Any),
+        WorkloadBody.Create("provider", Review(Provider(), "Provider", "providers", "notification.toolkit.fluxcd.io", "v1beta3"), PatchExpectation.Patch, MemoExpectation.Any),
     ];
 
     /// <summary>Every body name, in the order of <see cref="All"/>'s table.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["typical", "typical-cold", "typical-rollout", "large", "large-cold", "unannotated", "provider"];
+    public static IReadOnlyList<string> Names { get; } = ["typical", "typical-cold", "typical-rollout", "typical-sts", "large", "large-cold", "unannotated", "provider"];
 
     /// <summary>
     /// <paramref name="pod"/> as the pods of ever new ReplicaSets of one Deployment: its pod-template-hash
-    /// label differs on every request (the placeholder), the rest is the same. The memo leaves that value out
-    /// of its key, so every request after the first two is answered from the memo (the "-rollout" body).
+    /// (in the label, the generateName and the owner's name) differs on every request (the placeholder), the
+    /// rest is the same. The memo leaves those values out of its key, so every request after the first two
+    /// is answered from the memo (the "-rollout" body).
     /// </summary>
     public static JsonObject Rollout(JsonObject pod)
     {
-        pod["metadata"]!["labels"]!["pod-template-hash"] = VariantPlaceholder;
+        var metadata = pod["metadata"]!;
+        var app = (string)metadata["labels"]!["app.kubernetes.io/name"]!;
+        metadata["labels"]!["pod-template-hash"] = VariantPlaceholder;
+        metadata["generateName"] = $"{app}-{VariantPlaceholder}-";
+        metadata["ownerReferences"]![0]!["name"] = $"{app}-{VariantPlaceholder}";
         return pod;
     }
 
-    /// <summary><paramref name="pod"/> with the <see cref="VariantLabel"/> label (placeholder value).</summary>
+    /// <summary>
+    /// <paramref name="pod"/> as the pods of a StatefulSet: each request has its own name, hostname and
+    /// <c>statefulset.kubernetes.io/pod-name</c> and <c>apps.kubernetes.io/pod-index</c> labels (the
+    /// placeholder), the same template otherwise. The memo leaves those values out of its key, so every
+    /// request after the first two is answered from the memo (the "-sts" body).
+    /// </summary>
+    public static JsonObject StatefulSetPod(JsonObject pod)
+    {
+        var metadata = pod["metadata"]!.AsObject();
+        var app = (string)metadata["labels"]!["app.kubernetes.io/name"]!;
+        var name = $"{app}-{VariantPlaceholder}";
+        metadata.Remove("generateName");
+        metadata.Insert(0, "name", name);
+        var labels = metadata["labels"]!.AsObject();
+        labels.Remove("pod-template-hash");
+        labels["controller-revision-hash"] = $"{app}-5c9f7b6d84";
+        labels["statefulset.kubernetes.io/pod-name"] = name;
+        labels["apps.kubernetes.io/pod-index"] = VariantPlaceholder;
+        var owner = metadata["ownerReferences"]![0]!;
+        owner["kind"] = "StatefulSet";
+        owner["name"] = app;
+        pod["spec"]!["hostname"] = name;
+        pod["spec"]!["subdomain"] = app;
+        return pod;
+    }
+
+    /// <summary><paramref name="pod"/> with <see cref="VariantVariable"/> (placeholder value) in its first container's env.</summary>
     public static JsonObject Distinct(JsonObject pod)
     {
-        pod["metadata"]!["labels"]![VariantLabel] = VariantPlaceholder;
+        pod["spec"]!["containers"]![0]!["env"]!.AsArray().Add(new JsonObject { ["name"] = VariantVariable, ["value"] = VariantPlaceholder });
         return pod;
     }
 

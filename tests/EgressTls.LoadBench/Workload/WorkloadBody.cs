@@ -4,22 +4,24 @@ using System.Text;
 namespace EgressTls.LoadBench.Workload;
 
 /// <summary>
-/// One request body, serialized once; each request gets a copy with its own uid written over the
-/// placeholder (same length), so the client spends no time serializing while it measures.
+/// One request body, serialized once; each request gets a copy with its own uid (and, for a body whose
+/// every request is another pod, its own variant) written over the placeholders (same length), so the
+/// client spends no time serializing while it measures.
 /// </summary>
 public sealed class WorkloadBody
 {
     private readonly byte[] template;
     private readonly int uidOffset;
-    private readonly int variantOffset;
+    private readonly int[] variantOffsets;
 
-    private WorkloadBody(string name, byte[] template, int uidOffset, int variantOffset, PatchExpectation expectation)
+    private WorkloadBody(string name, byte[] template, int uidOffset, int[] variantOffsets, PatchExpectation expectation, MemoExpectation memo)
     {
         Name = name;
         this.template = template;
         this.uidOffset = uidOffset;
-        this.variantOffset = variantOffset;
+        this.variantOffsets = variantOffsets;
         Expectation = expectation;
+        Memo = memo;
     }
 
     /// <summary>Short name used on the command line (<c>--bodies</c>) and in the table.</summary>
@@ -29,34 +31,39 @@ public sealed class WorkloadBody
     public int Length => template.Length;
 
     /// <summary>Whether every request carries a different pod (<see cref="ReviewBodies.VariantPlaceholder"/>).</summary>
-    public bool Distinct => variantOffset >= 0;
+    public bool Distinct => variantOffsets.Length > 0;
 
     /// <summary>What the real server must answer.</summary>
     public PatchExpectation Expectation { get; }
 
+    /// <summary>How serve's admission memo must treat the body's requests once warm.</summary>
+    public MemoExpectation Memo { get; }
+
     /// <summary>A body from a serialized review holding <see cref="ReviewBodies.UidPlaceholder"/> exactly once,
-    /// and <see cref="ReviewBodies.VariantPlaceholder"/> at most once.</summary>
-    public static WorkloadBody Create(string name, byte[] review, PatchExpectation expectation)
+    /// and <see cref="ReviewBodies.VariantPlaceholder"/> any number of times (all get the same value per request).</summary>
+    public static WorkloadBody Create(string name, byte[] review, PatchExpectation expectation, MemoExpectation memo)
     {
-        var offset = Find(review, ReviewBodies.UidPlaceholder);
-        if (offset < 0)
+        var uid = FindAll(review, ReviewBodies.UidPlaceholder);
+        if (uid.Length != 1)
         {
             throw new InvalidOperationException($"body {name}: the uid placeholder must occur exactly once");
         }
 
-        return new WorkloadBody(name, review, offset, Find(review, ReviewBodies.VariantPlaceholder), expectation);
+        return new WorkloadBody(name, review, uid[0], FindAll(review, ReviewBodies.VariantPlaceholder), expectation, memo);
     }
 
-    private static int Find(byte[] review, string text)
+    private static int[] FindAll(byte[] review, string text)
     {
         var placeholder = Encoding.ASCII.GetBytes(text);
-        var offset = review.AsSpan().IndexOf(placeholder);
-        if (offset >= 0 && review.AsSpan(offset + placeholder.Length).IndexOf(placeholder) >= 0)
+        var offsets = new List<int>();
+        for (var at = review.AsSpan().IndexOf(placeholder); at >= 0;)
         {
-            throw new InvalidOperationException($"{text} occurs more than once");
+            offsets.Add(at);
+            var next = review.AsSpan(at + placeholder.Length).IndexOf(placeholder);
+            at = next < 0 ? -1 : at + placeholder.Length + next;
         }
 
-        return offset;
+        return [.. offsets];
     }
 
     /// <summary>The uid of request number <paramref name="sequence"/>: a well-formed UUID, unique within a run.</summary>
@@ -64,17 +71,23 @@ public sealed class WorkloadBody
         string.Create(CultureInfo.InvariantCulture, $"00000000-0000-4000-8000-{sequence:x12}");
 
     /// <summary>A fresh copy of the body carrying <paramref name="uid"/> (36 ASCII characters) and, for a
-    /// <see cref="Distinct"/> body, a pod label value of its own made of <paramref name="sequence"/>.</summary>
+    /// <see cref="Distinct"/> body, a variant of its own made of <paramref name="sequence"/> at every placeholder.</summary>
     public byte[] WithUid(string uid, long sequence = 0)
     {
         var copy = template.ToArray();
         Encoding.ASCII.GetBytes(uid, copy.AsSpan(uidOffset, ReviewBodies.UidPlaceholder.Length));
-        if (variantOffset >= 0)
+        if (variantOffsets.Length > 0)
         {
-            Encoding.ASCII.GetBytes(string.Create(CultureInfo.InvariantCulture, $"variant-{sequence:x12}"),
-                copy.AsSpan(variantOffset, ReviewBodies.VariantPlaceholder.Length));
+            var variant = Encoding.ASCII.GetBytes(Variant(sequence));
+            foreach (var offset in variantOffsets)
+            {
+                variant.CopyTo(copy.AsSpan(offset, ReviewBodies.VariantPlaceholder.Length));
+            }
         }
 
         return copy;
     }
+
+    /// <summary>The variant of request number <paramref name="sequence"/> (as long as <see cref="ReviewBodies.VariantPlaceholder"/>).</summary>
+    public static string Variant(long sequence) => string.Create(CultureInfo.InvariantCulture, $"variant-{sequence:x12}");
 }
