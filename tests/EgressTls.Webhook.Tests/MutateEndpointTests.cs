@@ -85,6 +85,26 @@ public sealed class MutateEndpointTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_metrics_port_listens_to_no_per_request_framework_instruments()
+    {
+        await PostAsync(Reviews.Pod(Guid.NewGuid().ToString(), new JsonObject { ["egress-tls.io/intercept"] = "github.com" }));
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{server.MetricsPort}") };
+        var metrics = await http.GetStringAsync("/metrics");
+
+        // The exporter listens from its first scrape on. An instrument is enabled when a listener subscribed to
+        // it, and then every measurement goes through the exporter: Kestrel's, hosting's and HttpClient's
+        // instruments record every connection and request (issue 8), the EgressTls meter's are published.
+        using var kestrel = new System.Diagnostics.Metrics.Meter("Microsoft.AspNetCore.Server.Kestrel");
+        using var hosting = new System.Diagnostics.Metrics.Meter("Microsoft.AspNetCore.Hosting");
+        using var ours = new System.Diagnostics.Metrics.Meter(Kubernetes.Reconciliation.ReconcilerMetrics.MeterName);
+        kestrel.CreateUpDownCounter<long>("kestrel.active_connections").Enabled.Should().BeFalse();
+        hosting.CreateHistogram<double>("http.server.request.duration").Enabled.Should().BeFalse();
+        ours.CreateCounter<long>("egress_tls.probe").Enabled.Should().BeTrue();
+        metrics.Should().Contain("egress_tls_admission_duration_seconds_count").And.Contain("system_runtime_dotnet_gc_collections")
+            .And.NotContain("prometheus_net_eventcounteradapter", "event counters turn on the framework's event sources");
+    }
+
+    [Fact]
     public async Task A_pod_subresource_is_allowed_unchanged()
     {
         var uid = Guid.NewGuid().ToString();

@@ -36,6 +36,7 @@ internal static class WebhookHost
         ServeSettings settings, Action<IServiceCollection>? configureServices = null, ILogEventSink? extraLogSink = null)
     {
         var config = settings.Config;
+        MetricsExport.Configure();
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
             ApplicationName = "egress-tls",
