@@ -248,6 +248,35 @@ public sealed class AdmissionMemoTests
     }
 
     [Fact]
+    public void A_remembered_key_owns_its_bytes_and_is_found_only_by_equal_bytes()
+    {
+        // Request bodies live in pooled buffers that the next request reuses: what the memo keeps must not
+        // refer to them, and a lookup compares the bytes themselves.
+        var memo = new AdmissionMemo();
+        var options = new RenderOptions();
+        var ns = NamespaceInfo.Bare("team-a");
+        var review = JsonSerializer.SerializeToUtf8Bytes(FromStatefulSet(Reviews.Pod("uid-1", Intercept.DeepClone().AsObject()), 1));
+        var buffer = review.ToArray();
+        AdmissionReviewReader.TryRead(buffer, out var request, out var reason).Should().BeTrue(reason);
+        using (request)
+        {
+            var key = AdmissionMemo.KeyOf(request!);
+            memo.Add(key, Entry(options, ns, 10));
+            memo.Add(key, Entry(options, ns, 10)).Should().BeTrue();
+        }
+
+        buffer.AsSpan().Fill((byte)' ');
+
+        memo.Find(KeyOf(review), options, ns, false).Should().NotBeNull();
+        memo.Find(KeyOf(FromStatefulSet(Reviews.Pod("uid-2", Intercept.DeepClone().AsObject()), 2)), options, ns, false)
+            .Should().NotBeNull("another pod of the StatefulSet differs only in left-out values");
+        var other = FromStatefulSet(Reviews.Pod("uid-3", Intercept.DeepClone().AsObject()), 1);
+        Pod(other)["spec"]!["containers"]![0]!["image"] = "curlimages/curl:8.7.2";
+        Pod(other)["spec"]!["restartPolicy"] = "Never";
+        memo.Find(KeyOf(other), options, ns, false).Should().BeNull("restartPolicy is not left out");
+    }
+
+    [Fact]
     public void The_memo_keeps_at_most_its_weight()
     {
         var memo = new AdmissionMemo(capacity: 100, maxWeight: 25);

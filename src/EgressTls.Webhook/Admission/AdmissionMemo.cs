@@ -1,7 +1,5 @@
-using System.Buffers;
 using System.Collections.Immutable;
 using System.Runtime.InteropServices;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using EgressTls.Core;
@@ -15,8 +13,8 @@ namespace EgressTls.Webhook.Admission;
 /// with byte-identical <c>request.object</c> (the API server fills <c>metadata.name</c> from
 /// <c>generateName</c> only after admission), so a rollout of N replicas renders once. Render is a pure
 /// function of (object, operation, old object, namespace, Secret summaries, secrets completeness, render
-/// options): an entry (kept from a key's second sighting, see <see cref="Add"/>) is found by a SHA-256 of the object and old object bytes with the operation, kind
-/// and namespace (for a pod being created, without the values Render never reads that change from one
+/// options): an entry (kept from a key's second sighting, see <see cref="Add"/>) is found by the object and old
+/// object bytes, compared in full (<see cref="Key"/>), with the operation, kind and namespace (for a pod being created, without the values Render never reads that change from one
 /// pod of a controller to the next: <see cref="IgnoredPodFields"/>), and used only when every other input is equal to the one it was computed from (the
 /// namespace's labels and annotations, the Secret summaries, the very same <see cref="RenderOptions"/>
 /// instance). Per-request work (reading the namespace and Secrets, applying the generated objects, the
@@ -35,7 +33,7 @@ internal sealed class AdmissionMemo
     public const int SeenCapacity = 8192;
 
     private readonly Dictionary<Key, LinkedListNode<Entry>> entries = [];
-    private readonly HashSet<Key> seen = [];
+    private readonly HashSet<Sighting> seen = [];
     private readonly LinkedList<Entry> recency = []; // most recently used first
     private readonly Lock gate = new();
     private readonly int capacity;
@@ -70,17 +68,18 @@ internal sealed class AdmissionMemo
     }
 
     /// <summary>
-    /// The lookup key of <paramref name="request"/>: its identifying fields and a SHA-256 of its object bytes;
-    /// for a pod being created, of its bytes without the values in <see cref="IgnoredPodFields"/>.
+    /// The lookup key of <paramref name="request"/>: its identifying fields and its object and old object
+    /// bytes; for a pod being created, its object bytes without the values in <see cref="IgnoredPodFields"/>.
+    /// The key refers to the request's bytes: it is valid while the request is (<see cref="Add"/> keeps a copy).
     /// </summary>
     public static Key KeyOf(AdmissionRequestData request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var objectHash = request.Group.Length == 0 && request.Kind == "Pod" && request.Operation == "CREATE" && request.OldObjectJson.IsEmpty
+        var parts = request.Group.Length == 0 && request.Kind == "Pod" && request.Operation == "CREATE" && request.OldObjectJson.IsEmpty
             && request.ObjectElement is { } pod
-            ? HashWithout(request.ObjectJson.Span, IgnoredPodValues(pod))
-            : Hash(request.ObjectJson.Span);
-        return new Key(request.Group, request.Kind, request.Operation, request.Namespace, objectHash, Hash(request.OldObjectJson.Span));
+            ? Without(request.ObjectJson, IgnoredPodValues(pod))
+            : [request.ObjectJson];
+        return new Key(request.Group, request.Kind, request.Operation, request.Namespace, parts, request.OldObjectJson);
     }
 
     /// <summary>
@@ -164,51 +163,35 @@ internal sealed class AdmissionMemo
         }
     }
 
-    // SHA-256 of `json` with each of `values` (elements of it) replaced by one NUL byte, which JSON text
-    // never holds: two pods differing only there hash alike, any other difference hashes apart.
-    private static (UInt128, UInt128) HashWithout(ReadOnlySpan<byte> json, List<JsonElement> values)
+    // `json` cut around each of `values` (elements of it): the parts between them, in order. Two pods
+    // differing only in those values have equal parts; any other difference shows in a part or in where
+    // the parts end.
+    private static ReadOnlyMemory<byte>[] Without(ReadOnlyMemory<byte> json, List<JsonElement> values)
     {
         var spans = new List<(int Start, int Length)>(values.Count);
         foreach (var value in values)
         {
             var raw = JsonMarshal.GetRawUtf8Value(value);
-            if (!json.Overlaps(raw, out var start) || start < 0 || start + raw.Length > json.Length)
+            if (!json.Span.Overlaps(raw, out var start) || start < 0 || start + raw.Length > json.Length)
             {
-                return Hash(json);
+                return [json];
             }
 
             spans.Add((start, raw.Length));
         }
 
-        if (spans.Count == 0)
-        {
-            return Hash(json);
-        }
-
-        // The kept bytes are copied into one pooled buffer and hashed in one call (an incremental hash
-        // allocates a native context per admission).
         spans.Sort((a, b) => a.Start.CompareTo(b.Start));
-        var buffer = ArrayPool<byte>.Shared.Rent(json.Length);
-        try
+        var parts = new ReadOnlyMemory<byte>[spans.Count + 1];
+        var position = 0;
+        for (var i = 0; i < spans.Count; i++)
         {
-            var position = 0;
-            var written = 0;
-            foreach (var (start, length) in spans)
-            {
-                json[position..start].CopyTo(buffer.AsSpan(written));
-                written += start - position;
-                buffer[written++] = 0;
-                position = start + length;
-            }
+            var (start, length) = spans[i];
+            parts[i] = json[position..Math.Max(position, start)];
+            position = Math.Max(position, start + length);
+        }
 
-            json[position..].CopyTo(buffer.AsSpan(written));
-            written += json.Length - position;
-            return Hash(buffer.AsSpan(0, written));
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
+        parts[^1] = json[position..];
+        return parts;
     }
 
     /// <summary>The entry for <paramref name="key"/> when it was computed from the same options and namespace, else <c>null</c>.
@@ -249,49 +232,40 @@ internal sealed class AdmissionMemo
 
         lock (gate)
         {
-            if (!entries.ContainsKey(key) && seen.Add(key))
+            // A first sighting is remembered by its hash alone: a collision only keeps a decision one sighting
+            // early, since entries are found by their bytes.
+            var sighting = key.Sighting;
+            if (!entries.ContainsKey(key) && seen.Add(sighting))
             {
                 if (seen.Count > SeenCapacity)
                 {
                     seen.Clear();
-                    seen.Add(key);
+                    seen.Add(sighting);
                 }
 
                 return false;
             }
 
-            seen.Remove(key);
+            seen.Remove(sighting);
             if (entries.Remove(key, out var old))
             {
                 recency.Remove(old);
                 weight -= old.Value.Weight;
             }
 
-            entries[key] = recency.AddFirst(entry with { Owner = key });
+            var kept = key.Copy();
+            entries[kept] = recency.AddFirst(entry with { Owner = kept });
             weight += entry.Weight;
             while (entries.Count > capacity || weight > maxWeight)
             {
                 var last = recency.Last!;
                 recency.RemoveLast();
-                entries.Remove(last.Value.Owner);
+                entries.Remove(last.Value.Owner!);
                 weight -= last.Value.Weight;
             }
         }
 
         return true;
-    }
-
-    private static (UInt128, UInt128) Hash(ReadOnlySpan<byte> bytes)
-    {
-        if (bytes.IsEmpty)
-        {
-            return default;
-        }
-
-        Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
-        SHA256.HashData(bytes, digest);
-        var halves = MemoryMarshal.Cast<byte, UInt128>(digest);
-        return (halves[0], halves[1]);
     }
 
     private static bool SameNamespace(NamespaceInfo a, NamespaceInfo b) =>
@@ -322,8 +296,97 @@ internal sealed class AdmissionMemo
         return true;
     }
 
-    /// <summary>What identifies a request's object: kind, operation, namespace and SHA-256 of the object and old object bytes.</summary>
-    internal readonly record struct Key(string Group, string Kind, string Operation, string Namespace, (UInt128, UInt128) Object, (UInt128, UInt128) OldObject);
+    /// <summary>
+    /// What identifies a request's object: kind, operation, namespace, and its object bytes (as parts, the
+    /// values left out between them) and old object bytes, compared in full: two requests share a decision
+    /// only when those bytes are equal, never by a hash alone. The hash (<see cref="HashCode"/>, seeded per
+    /// process) only spreads keys over the table. A key from <see cref="KeyOf"/> refers to the request's
+    /// bytes; <see cref="Copy"/> owns them.
+    /// </summary>
+    internal sealed class Key : IEquatable<Key>
+    {
+        private readonly ReadOnlyMemory<byte>[] parts;
+        private readonly ReadOnlyMemory<byte> oldObject;
+        private readonly int hash;
+
+        public Key(string group, string kind, string operation, string @namespace, ReadOnlyMemory<byte>[] parts, ReadOnlyMemory<byte> oldObject)
+        {
+            Group = group;
+            Kind = kind;
+            Operation = operation;
+            Namespace = @namespace;
+            this.parts = parts;
+            this.oldObject = oldObject;
+            var hasher = new HashCode();
+            hasher.Add(group);
+            hasher.Add(kind);
+            hasher.Add(operation);
+            hasher.Add(@namespace);
+            foreach (var part in parts)
+            {
+                hasher.AddBytes(part.Span);
+                hasher.Add(part.Length);
+            }
+
+            hasher.AddBytes(oldObject.Span);
+            hash = hasher.ToHashCode();
+        }
+
+        public string Group { get; }
+
+        public string Kind { get; }
+
+        public string Operation { get; }
+
+        public string Namespace { get; }
+
+        /// <summary>What the memo keeps of a first sighting: the identifying fields and the hash.</summary>
+        public Sighting Sighting => new(Group, Kind, Operation, Namespace, hash);
+
+        /// <summary>The same key over its own copy of the bytes (one array).</summary>
+        public Key Copy()
+        {
+            var bytes = new byte[parts.Sum(p => p.Length) + oldObject.Length];
+            var copied = new ReadOnlyMemory<byte>[parts.Length];
+            var position = 0;
+            for (var i = 0; i < parts.Length; i++)
+            {
+                parts[i].Span.CopyTo(bytes.AsSpan(position));
+                copied[i] = bytes.AsMemory(position, parts[i].Length);
+                position += parts[i].Length;
+            }
+
+            oldObject.Span.CopyTo(bytes.AsSpan(position));
+            return new Key(Group, Kind, Operation, Namespace, copied, bytes.AsMemory(position, oldObject.Length));
+        }
+
+        public bool Equals(Key? other)
+        {
+            if (other is null || hash != other.hash || parts.Length != other.parts.Length
+                || Group != other.Group || Kind != other.Kind || Operation != other.Operation || Namespace != other.Namespace
+                || !oldObject.Span.SequenceEqual(other.oldObject.Span))
+            {
+                return false;
+            }
+
+            for (var i = 0; i < parts.Length; i++)
+            {
+                if (!parts[i].Span.SequenceEqual(other.parts[i].Span))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        public override bool Equals(object? obj) => Equals(obj as Key);
+
+        public override int GetHashCode() => hash;
+    }
+
+    /// <summary>A first sighting of a key: its identifying fields and hash.</summary>
+    internal readonly record struct Sighting(string Group, string Kind, string Operation, string Namespace, int Hash);
 
     /// <summary>A remembered decision and the inputs it was computed from.</summary>
     /// <param name="Options">The render options instance used.</param>
@@ -345,7 +408,7 @@ internal sealed class AdmissionMemo
         long Weight)
     {
         /// <summary>The key the entry is stored under.</summary>
-        public Key Owner { get; init; }
+        public Key? Owner { get; init; }
 
         /// <summary>Whether <paramref name="secrets"/> are the summaries this entry was computed from.</summary>
         public bool SameSecrets(ImmutableDictionary<string, SecretSummary> secrets)
