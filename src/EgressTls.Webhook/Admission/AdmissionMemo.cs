@@ -29,7 +29,7 @@ internal sealed class AdmissionMemo
     /// <summary>Sum of entry weights (object and patch bytes) kept at most, so large pods cannot hold much memory.</summary>
     public const long DefaultMaxWeight = 4L << 20;
 
-    /// <summary>Keys of first sightings remembered at most (32 bytes of hash and a few strings each).</summary>
+    /// <summary>First sightings remembered at most (a hash and four shared strings each).</summary>
     public const int SeenCapacity = 8192;
 
     private readonly Dictionary<Key, LinkedListNode<Entry>> entries = [];
