@@ -61,8 +61,7 @@ public sealed class CiliumGenerationCache
             return CiliumObjects.Generate(profile, options);
         }
 
-        var key = new Key(options, profile.Namespace, profile.Id, profile.CanonicalOf(profile.Intercept, profile.Mtls, profile.OtherEgress)
-            ?? ProfileBuilder.Canonical(profile.Intercept, profile.Mtls, profile.OtherEgress));
+        var key = new Key(options, profile.Namespace, profile.Id, ProfileBuilder.CanonicalUsing(profile, profile.Intercept, profile.Mtls, profile.OtherEgress));
         lock (gate)
         {
             if (entries.TryGetValue(key, out var node))

@@ -34,6 +34,14 @@ public static class ProfileBuilder
     }
 
     /// <summary>
+    /// <see cref="Canonical"/>, taken from
+    /// <paramref name="remembered"/> when that profile was built from this very content (the admission path
+    /// needs it three times per render), else computed.
+    /// </summary>
+    internal static string CanonicalUsing(EgressProfile? remembered, InterceptSpec? intercept, ImmutableArray<MtlsDestination> mtls, OtherEgress otherEgress) =>
+        remembered?.CanonicalOf(intercept, mtls, otherEgress) ?? Canonical(intercept, mtls, otherEgress);
+
+    /// <summary>
     /// The normalised content as compact JSON with a fixed member order (the hash input of the id and
     /// of the pod's status annotation).
     /// </summary>

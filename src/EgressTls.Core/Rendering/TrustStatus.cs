@@ -33,8 +33,7 @@ public static class TrustStatus
             ["profile"] = profile?.Id,
             ["trust"] = trust,
         };
-        var canonical = content.ToJsonString() + "\n" + (profile?.CanonicalOf(request.Intercept, request.Mtls, request.OtherEgress)
-            ?? ProfileBuilder.Canonical(request.Intercept, request.Mtls, request.OtherEgress));
+        var canonical = content.ToJsonString() + "\n" + ProfileBuilder.CanonicalUsing(profile, request.Intercept, request.Mtls, request.OtherEgress);
         content["hash"] = Naming.ShortHash(canonical);
         return content.ToJsonString();
     }
