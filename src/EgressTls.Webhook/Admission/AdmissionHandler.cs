@@ -52,7 +52,7 @@ internal sealed class AdmissionHandler(
         {
             var ns = await reader.GetNamespaceAsync(request.Namespace, budget.Token).ConfigureAwait(false);
 
-            // Pods of one ReplicaSet arrive byte-identical: their decision is rendered once (AdmissionMemo).
+            // Pods of one template (a ReplicaSet, StatefulSet or Job) share a decision, rendered once (AdmissionMemo).
             var key = AdmissionMemo.KeyOf(request);
             var remembered = memo.Find(key, options, ns, secretsComplete);
             var prepared = remembered is null ? Renderer.Prepare(request.Object!, ns, options) : null;
