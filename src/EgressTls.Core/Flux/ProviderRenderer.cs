@@ -45,7 +45,7 @@ internal static class ProviderRenderer
         {
             if (original is not null)
             {
-                return Restore(provider, original, notOptedIn?.Detail ?? $"it has no {Mtls.FullName} annotation", effective.Warnings);
+                return Restore(input, original, notOptedIn?.Detail ?? $"it has no {Mtls.FullName} annotation", effective.Warnings);
             }
 
             if (notOptedIn is not null)
@@ -99,7 +99,7 @@ internal static class ProviderRenderer
         warnings.AddRange(generation.Warnings);
         warnings.AddRange(SharedPodsWarnings(spec, profile, ns.Name));
 
-        var builder = new PatchBuilder(provider);
+        var builder = Builder(input);
         if (spec.Address != target.PlainHttp)
         {
             builder.ReplaceString(AddressPath, spec.Address!, target.PlainHttp);
@@ -240,10 +240,14 @@ internal static class ProviderRenderer
     /// (label <c>egress-tls.io/provider</c>); without the restore the controller would keep sending plain
     /// HTTP to a TLS port.
     /// </summary>
-    private static Mutated Restore(JsonObject provider, string original, string why, ImmutableArray<string> warnings)
+    // The patch over the Provider as parsed JSON (the review's, when the admission path has it).
+    private static PatchBuilder Builder(RenderInput input) =>
+        input.ObjectElement is { } element ? new PatchBuilder(element) : new PatchBuilder(input.Object);
+
+    private static Mutated Restore(RenderInput input, string original, string why, ImmutableArray<string> warnings)
     {
-        var spec = ProviderSpec.Read(provider);
-        var builder = new PatchBuilder(provider);
+        var spec = ProviderSpec.Read(input.Object);
+        var builder = Builder(input);
         var recorded = ProviderAddress.Parse(original, out _);
         var result = warnings.ToBuilder();
         if (recorded is { IsHttps: true } && spec.Address == recorded.PlainHttp)

@@ -1,72 +1,111 @@
 using System.Collections.Immutable;
-using System.Text.Json.Nodes;
+using System.Text;
+using System.Text.Json;
 
 namespace EgressTls.Core.Injection;
 
 /// <summary>
 /// Checks that the parts of a pod egress-tls patches have the types the Pod API defines. The API
 /// server only admits well-formed pods, but <c>render</c> reads hand-written files: a wrong type there
-/// is a user error, never an exception (Render is total).
+/// is a user error, never an exception (Render is total). Reads the pod as parsed JSON (no node per
+/// container, mount or env entry: issue 8).
 /// </summary>
 public static class PodShape
 {
+    private static readonly string[] Lists = ["initContainers", "containers"];
+
+    private static readonly string[] ContainerLists = ["env", "volumeMounts", "envFrom"];
+
+    // Member names compared as the UTF-8 the pod is parsed from (a string is transcoded on every lookup).
+    private static readonly byte[][] ListsUtf8 = [.. Lists.Select(Encoding.UTF8.GetBytes)];
+
+    private static readonly byte[][] ContainerListsUtf8 = [.. ContainerLists.Select(Encoding.UTF8.GetBytes)];
+
     /// <summary>Every field egress-tls would patch that has the wrong JSON type, with its path.</summary>
-    public static ImmutableArray<FieldError> Check(JsonObject pod)
+    public static ImmutableArray<FieldError> Check(JsonElement pod)
     {
         var errors = ImmutableArray.CreateBuilder<FieldError>();
-        void Expect(JsonNode? node, string field, bool array)
-        {
-            if (node is null || (array ? node is JsonArray : node is JsonObject))
-            {
-                return;
-            }
-
-            errors.Add(new FieldError(field, $"is {node.GetValueKind()}; expected {(array ? "a list" : "a map")}"));
-        }
-
-        Expect(pod["metadata"], "metadata", array: false);
-        Expect(pod["metadata"] as JsonObject is { } m ? m["labels"] : null, "metadata.labels", array: false);
-        Expect(pod["metadata"] as JsonObject is { } a ? a["annotations"] : null, "metadata.annotations", array: false);
-        Expect(pod["spec"], "spec", array: false);
-        if (pod["spec"] is not JsonObject spec)
+        var metadata = Expect(errors, pod, "metadata"u8, array: false, Field.Of(null, "metadata"));
+        Expect(errors, metadata, "labels"u8, array: false, Field.Of("metadata", "labels"));
+        Expect(errors, metadata, "annotations"u8, array: false, Field.Of("metadata", "annotations"));
+        if (Expect(errors, pod, "spec"u8, array: false, Field.Of(null, "spec")) is not { } spec)
         {
             return errors.ToImmutable();
         }
 
-        Expect(spec["volumes"], "spec.volumes", array: true);
-        foreach (var list in new[] { "initContainers", "containers" })
+        var volumes = Expect(errors, spec, "volumes"u8, array: true, Field.Of("spec", "volumes"));
+        for (var l = 0; l < Lists.Length; l++)
         {
-            Expect(spec[list], $"spec.{list}", array: true);
-            if (spec[list] is not JsonArray containers)
+            var list = Lists[l];
+            if (Expect(errors, spec, ListsUtf8[l], array: true, Field.Of("spec", list)) is not { } containers)
             {
                 continue;
             }
 
-            for (var i = 0; i < containers.Count; i++)
+            var i = 0;
+            foreach (var container in containers.EnumerateArray())
             {
-                var path = $"spec.{list}[{i}]";
-                if (containers[i] is not JsonObject container)
+                var at = new Field(list, i++, null);
+                if (container.ValueKind != JsonValueKind.Object)
                 {
-                    errors.Add(new FieldError(path, "is not a map; expected a container"));
+                    errors.Add(new FieldError(at.ToString(), "is not a map; expected a container"));
                     continue;
                 }
 
-                foreach (var field in new[] { "env", "volumeMounts", "envFrom" })
+                for (var m = 0; m < ContainerLists.Length; m++)
                 {
-                    Expect(container[field], $"{path}.{field}", array: true);
-                    if (container[field] is JsonArray items && items.Any(item => item is not JsonObject))
-                    {
-                        errors.Add(new FieldError($"{path}.{field}", "has an entry that is not a map"));
-                    }
+                    var field = at with { Member = ContainerLists[m] };
+                    EntriesAreMaps(errors, Expect(errors, container, ContainerListsUtf8[m], array: true, field), field);
                 }
             }
         }
 
-        if (spec["volumes"] is JsonArray volumes && volumes.Any(v => v is not JsonObject))
+        EntriesAreMaps(errors, volumes, Field.Of("spec", "volumes"));
+        return errors.ToImmutable();
+    }
+
+    // The member `name` of `parent` when it has the expected type; absent and null are both fine (the patch
+    // creates what it needs), any other type is an error.
+    private static JsonElement? Expect(ImmutableArray<FieldError>.Builder errors, JsonElement? parent, ReadOnlySpan<byte> name, bool array, Field field)
+    {
+        if (parent is not { ValueKind: JsonValueKind.Object } map || !map.TryGetProperty(name, out var node) || node.ValueKind == JsonValueKind.Null)
         {
-            errors.Add(new FieldError("spec.volumes", "has an entry that is not a map"));
+            return null;
         }
 
-        return errors.ToImmutable();
+        if (node.ValueKind == (array ? JsonValueKind.Array : JsonValueKind.Object))
+        {
+            return node;
+        }
+
+        errors.Add(new FieldError(field.ToString(), $"is {node.ValueKind}; expected {(array ? "a list" : "a map")}"));
+        return null;
+    }
+
+    private static void EntriesAreMaps(ImmutableArray<FieldError>.Builder errors, JsonElement? items, Field field)
+    {
+        if (items is not { } list)
+        {
+            return;
+        }
+
+        foreach (var item in list.EnumerateArray())
+        {
+            if (item.ValueKind != JsonValueKind.Object)
+            {
+                errors.Add(new FieldError(field.ToString(), "has an entry that is not a map"));
+                return;
+            }
+        }
+    }
+
+    // A field's path, spelled out only for an error: `Parent.Member`, or `spec.<List>[<Index>].<Member>` in a container.
+    private readonly record struct Field(string Parent, int Index, string? Member)
+    {
+        public static Field Of(string? parent, string member) => new(parent ?? string.Empty, -1, member);
+
+        public override string ToString() => Index >= 0
+            ? $"spec.{Parent}[{Index}]{(Member is null ? string.Empty : "." + Member)}"
+            : Parent.Length == 0 ? Member! : $"{Parent}.{Member}";
     }
 }

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using EgressTls.Core.Patching;
@@ -19,35 +20,70 @@ public static class TrustInjector
 
     private static readonly string[] Containers = ["initContainers", "containers"];
 
+    // Names compared as the UTF-8 the pod is parsed from (a string would be transcoded on every comparison).
+    private static readonly byte[][] ContainersUtf8 = [.. Containers.Select(Encoding.UTF8.GetBytes)];
+
+    private static readonly byte[] VolumeNameUtf8 = Encoding.UTF8.GetBytes(TrustPaths.VolumeName);
+
+    private static readonly byte[] SystemVolumeNameUtf8 = Encoding.UTF8.GetBytes(TrustPaths.SystemVolumeName);
+
     /// <summary>
-    /// Records the injection on <paramref name="builder"/> (whose document is the pod) and returns the
-    /// outcome. Re-running on an injected pod records nothing: every volume, mount and variable is
-    /// checked, not just the status annotation, so containers added by later webhooks still get them
-    /// (reinvocationPolicy IfNeeded; istio #38354).
+    /// Records the injection on <paramref name="builder"/> (whose document is the pod, with nothing recorded
+    /// yet: the pod is read as admitted) and returns the outcome. Re-running on an injected pod records
+    /// nothing: every volume, mount and variable is checked, not just the status annotation, so containers
+    /// added by later webhooks still get them (reinvocationPolicy IfNeeded; istio #38354).
     /// </summary>
+    /// <remarks>
+    /// The pod is read as its parsed JSON, with no node made for it, and what is written is remembered here
+    /// (the mounts added to each container), which is all a later check can find besides the pod (issue 8).
+    /// </remarks>
     public static TrustInjection Inject(PatchBuilder builder, RenderOptions options, bool systemPaths)
     {
-        var warnings = ImmutableArray.CreateBuilder<string>();
-        var dir = options.TrustMountPath.TrimEnd('/');
+        ArgumentNullException.ThrowIfNull(builder);
+        if (builder.OperationCount > 0)
+        {
+            throw new InvalidOperationException("the trust injection reads the pod as admitted: it must record the first operations of a patch");
+        }
 
-        if (!EnsureVolume(builder, TrustPaths.VolumeName, BundleVolume(options), warnings))
+        var warnings = ImmutableArray.CreateBuilder<string>();
+        var written = WrittenFor(options.TrustMountPath.TrimEnd('/'));
+        var dir = written.Dir;
+        var spec = Member(builder.Original, "spec"u8, JsonValueKind.Object);
+
+        // The two volumes have different names, so the second check cannot find the first one appended.
+        if (!EnsureVolume(builder, spec, TrustPaths.VolumeName, VolumeNameUtf8, BundleVolume(options), warnings))
         {
             return new TrustInjection(false, warnings.ToImmutable());
         }
 
-        var systemVolume = systemPaths && EnsureVolume(builder, TrustPaths.SystemVolumeName, SystemVolume(options), warnings);
+        var systemVolume = systemPaths && EnsureVolume(builder, spec, TrustPaths.SystemVolumeName, SystemVolumeNameUtf8, SystemVolume(options), warnings);
 
-        foreach (var list in Containers)
+        List<(string Path, string Volume)> added = [];
+        for (var l = 0; l < Containers.Length; l++)
         {
-            var count = builder.Count(["spec", list]);
-            for (var i = 0; i < count; i++)
+            var list = Containers[l];
+            if (Member(spec, ContainersUtf8[l], JsonValueKind.Array) is not { } containers)
             {
+                continue;
+            }
+
+            var i = 0;
+            foreach (var item in containers.EnumerateArray())
+            {
+                if (item.ValueKind != JsonValueKind.Object)
+                {
+                    throw new InvalidOperationException($"spec.{list}[{i}] is {item.ValueKind}, not a container (PodShape refuses such pods)");
+                }
+
                 string[] container = ["spec", list, i.ToString(System.Globalization.CultureInfo.InvariantCulture)];
-                var name = (string?)builder.Get([.. container, "name"]) ?? $"{list}[{i}]";
+                var name = Member(item, "name"u8, JsonValueKind.String)?.GetString() ?? $"{list}[{i}]";
                 var label = list == "initContainers" ? $"init container {ValueQuoteName(name)}" : $"container {ValueQuoteName(name)}";
                 string[] mountsPath = [.. container, "volumeMounts"];
+                var mounts = Member(item, "volumeMounts"u8, JsonValueKind.Array);
+                added.Clear();
+                i++;
 
-                if (!EnsureMount(builder, mountsPath, TrustPaths.VolumeName, dir, label, warnings))
+                if (!EnsureMount(builder, mounts, added, mountsPath, written.BundleMount, label, warnings))
                 {
                     warnings.Add($"{label}: no trust environment variables added, because {dir} is not the egress-tls trust bundle there");
                     continue;
@@ -55,13 +91,13 @@ public static class TrustInjector
 
                 if (systemVolume)
                 {
-                    foreach (var systemDir in TrustPaths.SystemDirectories)
+                    foreach (var systemMount in written.SystemMounts)
                     {
-                        EnsureMount(builder, mountsPath, TrustPaths.SystemVolumeName, systemDir, label, warnings);
+                        EnsureMount(builder, mounts, added, mountsPath, systemMount, label, warnings);
                     }
                 }
 
-                AddEnvironment(builder, container, dir, label, warnings);
+                AddEnvironment(builder, item, container, written, label, warnings);
             }
         }
 
@@ -85,6 +121,9 @@ public static class TrustInjector
         ("NODE_EXTRA_CA_CERTS", TrustPaths.CaFile),
     ];
 
+    // After FileVariables, which it is made from (static fields are initialised in order).
+    private static readonly byte[][] VariableNamesUtf8 = [.. FileVariables.Select(v => v.Name).Append(JavaToolOptions).Select(Encoding.UTF8.GetBytes)];
+
     private static string ValueQuoteName(string name) => Annotations.ValueQuote.Quote(name);
 
     private static JsonObject BundleVolume(RenderOptions options) => new()
@@ -103,25 +142,78 @@ public static class TrustInjector
         },
     };
 
-    private static bool EnsureVolume(PatchBuilder builder, string name, JsonObject volume, ImmutableArray<string>.Builder warnings)
+    private static readonly string[] VolumesPath = ["spec", "volumes"];
+
+    // The values written for the last trust mount path asked for (one per process in practice).
+    private static Written? lastWritten;
+
+    /// <summary>
+    /// What the injection writes into every container for one trust mount path <paramref name="Dir"/>, made
+    /// once and shared by the operations of every render (never changed: <see cref="PatchOperation.Value"/>).
+    /// A large pod's injection made a node and a string for each of them in every container (issue 8).
+    /// </summary>
+    private sealed record Written(string Dir, Mount BundleMount, ImmutableArray<Mount> SystemMounts, ImmutableArray<Variable> Variables, Variable Java)
     {
-        JsonObject? existing = null;
-        foreach (var item in builder.Items(["spec", "volumes"]))
+        public static Written For(string dir) => new(
+            dir,
+            new Mount(dir, TrustPaths.VolumeName),
+            [.. TrustPaths.SystemDirectories.Select(d => new Mount(d, TrustPaths.SystemVolumeName))],
+            [.. FileVariables.Select(v => new Variable(v.Name, $"{dir}/{v.File}"))],
+            new Variable(JavaToolOptions, JavaOptions(dir)));
+    }
+
+    private sealed record Mount(string Path, string Volume)
+    {
+        public JsonObject Node { get; } = new() { ["name"] = Volume, ["mountPath"] = Path, ["readOnly"] = true };
+    }
+
+    private sealed record Variable(string Name, string Value)
+    {
+        public JsonObject Entry { get; } = new() { ["name"] = Name, ["value"] = Value };
+    }
+
+    private static Written WrittenFor(string dir)
+    {
+        var written = Volatile.Read(ref lastWritten);
+        if (written?.Dir != dir)
         {
-            if (item is JsonObject v && (string?)v["name"] == name)
+            written = Written.For(dir);
+            Volatile.Write(ref lastWritten, written);
+        }
+
+        return written;
+    }
+
+    // The member `name` of `element` when it is an object holding one of `kind`, else null.
+    private static JsonElement? Member(JsonElement? element, ReadOnlySpan<byte> name, JsonValueKind kind) =>
+        element is { ValueKind: JsonValueKind.Object } map && map.TryGetProperty(name, out var member) && member.ValueKind == kind ? member : null;
+
+    // Whether `entry` has the member `name` with a value other than null.
+    private static bool Has(JsonElement entry, ReadOnlySpan<byte> name) =>
+        entry.TryGetProperty(name, out var member) && member.ValueKind != JsonValueKind.Null;
+
+    private static bool EnsureVolume(PatchBuilder builder, JsonElement? spec, string name, byte[] nameUtf8, JsonObject volume, ImmutableArray<string>.Builder warnings)
+    {
+        JsonElement? existing = null;
+        if (Member(spec, "volumes"u8, JsonValueKind.Array) is { } volumes)
+        {
+            foreach (var item in volumes.EnumerateArray())
             {
-                existing = v;
-                break;
+                if (Member(item, "name"u8, JsonValueKind.String) is { } itemName && itemName.ValueEquals(nameUtf8))
+                {
+                    existing = item;
+                    break;
+                }
             }
         }
 
         if (existing is null)
         {
-            builder.Append(["spec", "volumes"], volume);
+            builder.Append(VolumesPath, volume);
             return true;
         }
 
-        if (JsonNode.DeepEquals(existing, volume))
+        if (JsonNode.DeepEquals(JsonObject.Create(existing.Value), volume))
         {
             return true;
         }
@@ -132,38 +224,48 @@ public static class TrustInjector
 
     // Duplicate mountPaths are refused by the API server (operator-controller #2002), so a path the user
     // already mounts is left to them. Directory mounts only: a subPath mount never sees the ConfigMap's
-    // updates, which would freeze the CA at its first version (kubernetes #50345).
-    private static bool EnsureMount(PatchBuilder builder, string[] mountsPath, string volume, string path, string label, ImmutableArray<string>.Builder warnings)
+    // updates, which would freeze the CA at its first version (kubernetes #50345). `added`: the mounts this
+    // injection already appended to the container.
+    private static bool EnsureMount(
+        PatchBuilder builder, JsonElement? mounts, List<(string Path, string Volume)> added, string[] mountsPath, Mount mount, string label,
+        ImmutableArray<string>.Builder warnings)
     {
-        JsonObject? existing = null;
-        foreach (var item in builder.Items(mountsPath))
+        var (path, volume) = mount;
+        if (mounts is { } items)
         {
-            if (item is JsonObject m && ((string?)m["mountPath"])?.TrimEnd('/') == path)
+            foreach (var item in items.EnumerateArray())
             {
-                existing = m;
-                break;
+                if (Member(item, "mountPath"u8, JsonValueKind.String) is { } mountPath && mountPath.GetString().AsSpan().TrimEnd('/').SequenceEqual(path))
+                {
+                    var name = Member(item, "name"u8, JsonValueKind.String)?.GetString();
+                    return name == volume && !Has(item, "subPath"u8) || Kept(name);
+                }
             }
         }
 
-        if (existing is null)
+        foreach (var (addedPath, addedVolume) in added)
         {
-            builder.Append(mountsPath, new JsonObject { ["name"] = volume, ["mountPath"] = path, ["readOnly"] = true });
-            return true;
+            if (addedPath == path)
+            {
+                return addedVolume == volume || Kept(addedVolume);
+            }
         }
 
-        if ((string?)existing["name"] == volume && existing["subPath"] is null)
-        {
-            return true;
-        }
+        builder.Append(mountsPath, mount.Node);
+        added.Add((path, volume));
+        return true;
 
-        warnings.Add($"{label}: {path} is already mounted (volume {Annotations.ValueQuote.Quote((string?)existing["name"] ?? "")}); kept, egress-tls does not mount there");
-        return false;
+        bool Kept(string? name)
+        {
+            warnings.Add($"{label}: {path} is already mounted (volume {Annotations.ValueQuote.Quote(name ?? "")}); kept, egress-tls does not mount there");
+            return false;
+        }
     }
 
-    private static void AddEnvironment(PatchBuilder builder, string[] container, string dir, string label, ImmutableArray<string>.Builder warnings)
+    private static void AddEnvironment(PatchBuilder builder, JsonElement container, string[] containerPath, Written written, string label, ImmutableArray<string>.Builder warnings)
     {
-        string[] envPath = [.. container, "env"];
-        if (builder.Count([.. container, "envFrom"]) > 0)
+        string[] envPath = [.. containerPath, "env"];
+        if (Member(container, "envFrom"u8, JsonValueKind.Array) is { } envFrom && envFrom.GetArrayLength() > 0)
         {
             warnings.Add($"{label} uses envFrom: the trust variables egress-tls adds to env take precedence over same-named keys there");
         }
@@ -172,39 +274,35 @@ public static class TrustInjector
         // have distinct names, so none of them can be found by a later lookup). The entries are read as the
         // user wrote them: the only member egress-tls changes in an entry, JAVA_TOOL_OPTIONS' value, is
         // changed last.
-        var found = FindEnv(builder, envPath);
-        for (var v = 0; v < FileVariables.Length; v++)
+        var found = FindEnv(Member(container, "env"u8, JsonValueKind.Array));
+        for (var v = 0; v < written.Variables.Length; v++)
         {
-            var (name, file) = FileVariables[v];
-            var ours = $"{dir}/{file}";
-            var entry = found[v].Entry;
-            if (entry is null)
+            var variable = written.Variables[v];
+            if (found[v].Entry is not { } entry)
             {
-                builder.Append(envPath, new JsonObject { ["name"] = name, ["value"] = ours });
+                builder.Append(envPath, variable.Entry);
             }
-            else if (StringValue(entry) != ours)
+            else if (StringValue(entry) != variable.Value)
             {
-                warnings.Add($"{label}: {name} is already set ({Describe(entry)}); kept, so clients reading it may not trust the interception CA");
+                warnings.Add($"{label}: {variable.Name} is already set ({Describe(entry)}); kept, so clients reading it may not trust the interception CA");
             }
         }
 
-        MergeJavaOptions(builder, envPath, found[^1], dir, label, warnings);
+        MergeJavaOptions(builder, envPath, found[^1], written.Java, label, warnings);
     }
 
     // Java replaces its roots with the trustStore it is given, so the store holds every root plus the
     // CA (jib #2240); JAVA_TOOL_OPTIONS is appended to, never overwritten (peers.md C1).
-    private static void MergeJavaOptions(PatchBuilder builder, string[] envPath, (int Index, JsonObject? Entry) found, string dir, string label, ImmutableArray<string>.Builder warnings)
+    private static void MergeJavaOptions(PatchBuilder builder, string[] envPath, (int Index, JsonElement? Entry) found, Variable java, string label, ImmutableArray<string>.Builder warnings)
     {
-        const string name = JavaToolOptions;
-        var ours = JavaOptions(dir);
-        var (index, entry) = found;
-        if (entry is null)
+        var (name, ours) = java;
+        if (found.Entry is not { } entry)
         {
-            builder.Append(envPath, new JsonObject { ["name"] = name, ["value"] = ours });
+            builder.Append(envPath, java.Entry);
             return;
         }
 
-        if (entry["valueFrom"] is not null)
+        if (Has(entry, "valueFrom"u8))
         {
             warnings.Add($"{label}: {name} comes from valueFrom; kept, Java in this container uses its own truststore (add {ours} to it to trust the interception CA)");
             return;
@@ -222,52 +320,35 @@ public static class TrustInjector
             return;
         }
 
-        string[] valuePath = [.. envPath, index.ToString(System.Globalization.CultureInfo.InvariantCulture), "value"];
-        if (entry["value"] is null)
+        string[] entryPath = [.. envPath, found.Index.ToString(System.Globalization.CultureInfo.InvariantCulture)];
+        if (!Has(entry, "value"u8))
         {
-            builder.AddMember(valuePath[..^1], "value", JsonValue.Create(ours));
+            // An explicit `value: null` is the user's: AddMember leaves an existing member alone.
+            builder.AddMember(entryPath, "value", JsonValue.Create(ours));
             return;
         }
 
-        builder.ReplaceString(valuePath, theirs, theirs.Trim().Length == 0 ? ours : $"{theirs} {ours}");
+        builder.ReplaceString([.. entryPath, "value"], theirs, theirs.Trim().Length == 0 ? ours : $"{theirs} {ours}");
     }
 
-    // The entry of each of FileVariables, then of JAVA_TOOL_OPTIONS, with its index; the last entry wins
-    // when a name repeats (kubelet builds the environment in order).
-    private static (int Index, JsonObject? Entry)[] FindEnv(PatchBuilder builder, string[] envPath)
+    // The entry of each of FileVariables, then of JAVA_TOOL_OPTIONS, with its index in the env as the API
+    // server sent it (names compared as UTF-8); the last entry wins when a name repeats (kubelet builds the
+    // environment in order).
+    private static (int Index, JsonElement? Entry)[] FindEnv(JsonElement? env)
     {
-        var found = new (int Index, JsonObject? Entry)[FileVariables.Length + 1];
+        var found = new (int Index, JsonElement? Entry)[FileVariables.Length + 1];
         found.AsSpan().Fill((-1, null));
-        var i = 0;
-        if (builder.TryGetOriginal(envPath, out var env))
+        if (env is not { } items)
         {
-            // The env as the API server sent it: names compared as UTF-8, a node made only for a match.
-            if (env.ValueKind == JsonValueKind.Array)
-            {
-                foreach (var item in env.EnumerateArray())
-                {
-                    if (item.ValueKind == JsonValueKind.Object && item.TryGetProperty("name"u8, out var name) && name.ValueKind == JsonValueKind.String
-                        && VariableIndex(name) is var v and >= 0)
-                    {
-                        found[v] = (i, builder.Item(envPath, i) as JsonObject);
-                    }
-
-                    i++;
-                }
-            }
-
             return found;
         }
 
-        foreach (var item in builder.Items(envPath))
+        var i = 0;
+        foreach (var item in items.EnumerateArray())
         {
-            if (item is JsonObject entry && entry["name"] is JsonValue value && value.GetValueKind() == JsonValueKind.String)
+            if (Member(item, "name"u8, JsonValueKind.String) is { } name && VariableIndex(name) is var v and >= 0)
             {
-                var v = VariableIndex((string)value!);
-                if (v >= 0)
-                {
-                    found[v] = (i, entry);
-                }
+                found[v] = (i, item);
             }
 
             i++;
@@ -277,35 +358,21 @@ public static class TrustInjector
     }
 
     // The index in `found` of a variable egress-tls sets (FileVariables, then JAVA_TOOL_OPTIONS last), or -1.
-    private static int VariableIndex(string name)
-    {
-        for (var v = 0; v < FileVariables.Length; v++)
-        {
-            if (FileVariables[v].Name == name)
-            {
-                return v;
-            }
-        }
-
-        return name == JavaToolOptions ? FileVariables.Length : -1;
-    }
-
     private static int VariableIndex(JsonElement name)
     {
-        for (var v = 0; v < FileVariables.Length; v++)
+        for (var v = 0; v < VariableNamesUtf8.Length; v++)
         {
-            if (name.ValueEquals(FileVariables[v].Name))
+            if (name.ValueEquals(VariableNamesUtf8[v]))
             {
                 return v;
             }
         }
 
-        return name.ValueEquals(JavaToolOptions) ? FileVariables.Length : -1;
+        return -1;
     }
 
-    private static string? StringValue(JsonObject entry) =>
-        entry["value"] is JsonValue v && v.GetValueKind() == JsonValueKind.String ? (string?)v : null;
+    private static string? StringValue(JsonElement entry) => Member(entry, "value"u8, JsonValueKind.String)?.GetString();
 
-    private static string Describe(JsonObject entry) =>
-        entry["valueFrom"] is not null ? "from valueFrom" : $"to {Annotations.ValueQuote.Quote(StringValue(entry) ?? string.Empty)}";
+    private static string Describe(JsonElement entry) =>
+        Has(entry, "valueFrom"u8) ? "from valueFrom" : $"to {Annotations.ValueQuote.Quote(StringValue(entry) ?? string.Empty)}";
 }

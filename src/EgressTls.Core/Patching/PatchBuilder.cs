@@ -15,34 +15,45 @@ namespace EgressTls.Core.Patching;
 /// </summary>
 /// <remarks>
 /// A short-lived, single-threaded builder; the result (<see cref="Operations"/>) is what callers keep.
-/// The original document is neither copied nor changed: what the operations add, replace or remove is
-/// kept beside it (keyed by the map or array it changes), and <see cref="Get"/>, <see cref="Count"/>
-/// and the checks read through both. Copying the pod first cost more than the rest of the injection
-/// for a pod with many containers (issue 8).
+/// The document is read as parsed JSON and is neither copied nor changed: what the operations add,
+/// replace or remove is kept beside it, keyed by the path of the map or array it changes, and every
+/// check reads through both. No node is made for the document (issue 8: building the pod's node tree,
+/// and a node per container, mount and env entry, cost more than the rest of a render).
 /// </remarks>
 public sealed class PatchBuilder
 {
     // Marks a member removed by an operation (a value no document holds).
     private static readonly JsonObject Removed = [];
 
-    private readonly JsonObject original;
-    private readonly JsonElement? originalElement;
+    private readonly JsonElement original;
     private readonly List<PatchOperation> operations = [];
 
-    // Found by the identity of the map or array they change, with a linear search: a render changes a few
-    // dozen of them, and hashing node identities (RuntimeHelpers.GetHashCode) cost more than the search.
-    private readonly List<(JsonNode Map, string Key, JsonNode Value)> members = [];
-    private readonly List<(JsonArray Array, List<JsonNode> Items)> appended = [];
+    // Found by their container's path with a linear search: a render changes a few dozen of them.
+    private readonly List<(string[] Map, string Key, JsonNode Value)> members = [];
+    private readonly List<(string[] Array, List<JsonNode> Items)> appended = [];
 
-    /// <summary>Starts from <paramref name="original"/>, which is only read, never changed.</summary>
-    /// <param name="original">The document.</param>
-    /// <param name="originalElement">The same document as the parsed JSON it was made from, when there is one
-    /// (see <see cref="TryGetOriginal"/>); it must hold exactly what <paramref name="original"/> holds.</param>
-    public PatchBuilder(JsonObject original, JsonElement? originalElement = null)
+    // The array the last Append ensured and its items, while no member set since can have replaced it
+    // (Append is called in runs on one array: the variables of one container).
+    private (string[] Array, List<JsonNode> Items)? lastAppend;
+    private string? lastAppendPointer;
+
+    /// <summary>Starts from <paramref name="original"/>, a JSON object, which is only read.</summary>
+    /// <param name="original">The document as parsed JSON; it must stay valid while the builder is used
+    /// (the recorded operations never refer to it).</param>
+    public PatchBuilder(JsonElement original)
     {
-        ArgumentNullException.ThrowIfNull(original);
+        if (original.ValueKind != JsonValueKind.Object)
+        {
+            throw new ArgumentException($"the document is {original.ValueKind}; expected an object", nameof(original));
+        }
+
         this.original = original;
-        this.originalElement = originalElement;
+    }
+
+    /// <summary>Starts from <paramref name="original"/>, read as its JSON (the node itself is never changed).</summary>
+    public PatchBuilder(JsonObject original)
+        : this(JsonSerializer.SerializeToElement(original ?? throw new ArgumentNullException(nameof(original))))
+    {
     }
 
     /// <summary>
@@ -53,7 +64,7 @@ public sealed class PatchBuilder
     {
         get
         {
-            var document = original.DeepClone().AsObject();
+            var document = JsonNode.Parse(original.GetRawText())!.AsObject();
             foreach (var operation in operations)
             {
                 Apply(document, operation);
@@ -66,58 +77,272 @@ public sealed class PatchBuilder
     /// <summary>The operations recorded so far, in order.</summary>
     public ImmutableArray<PatchOperation> Operations => [.. operations];
 
-    /// <summary>
-    /// The node at <paramref name="path"/> (unescaped tokens) with every recorded operation applied, or
-    /// <c>null</c> when absent. A returned map or array shows what it held before the builder changed
-    /// anything beneath it: read its members and items through <see cref="Get"/> and <see cref="Count"/>.
-    /// </summary>
-    public JsonNode? Get(IReadOnlyList<string> path)
-    {
-        JsonNode? node = original;
-        for (var i = 0; i < path.Count && node is not null; i++)
-        {
-            TryChild(node, path[i], out node);
-        }
+    /// <summary>How many operations are recorded.</summary>
+    public int OperationCount => operations.Count;
 
-        return node;
-    }
+    /// <summary>The document as given (every recorded operation left out).</summary>
+    public JsonElement Original => original;
 
     /// <summary>
-    /// The value at <paramref name="path"/> as the original parsed JSON, when the builder was given it and no
-    /// recorded operation changes anything on the way or beneath (no member set along the path, no item
-    /// appended to it): then it is exactly what <see cref="Get"/> shows, and reading it creates no nodes
-    /// (issue 8: a node per env entry of every container cost a sixth of a large pod's admission).
-    /// False otherwise, including when the path does not exist; callers then read through <see cref="Get"/>.
+    /// The value at <paramref name="path"/> (unescaped tokens) as the original parsed JSON, when no recorded
+    /// operation changes anything on the way or beneath it (no member set along the path or under it, no item
+    /// appended to it or under it): then it is exactly what the document with the operations applied holds
+    /// there. False otherwise, including when the path does not exist.
     /// </summary>
     public bool TryGetOriginal(IReadOnlyList<string> path, out JsonElement element)
     {
         element = default;
-        if (originalElement is not { } current)
+        foreach (var (map, key, _) in members)
         {
-            return false;
+            if (Overlaps(map, key, path))
+            {
+                return false;
+            }
         }
 
-        JsonNode? node = original;
+        foreach (var (array, _) in appended)
+        {
+            if (Overlaps(array, null, path))
+            {
+                return false;
+            }
+        }
+
+        var current = original;
         foreach (var token in path)
         {
-            if (node is JsonObject map && Member(map, token) is not null)
+            if (!TryStep(ref current, token))
             {
                 return false;
             }
-
-            if (!TryChild(node!, token, out node) || node is null || !TryStep(ref current, token))
-            {
-                return false;
-            }
-        }
-
-        if (node is JsonArray array && Appended(array) is not null)
-        {
-            return false;
         }
 
         element = current;
         return true;
+    }
+
+    /// <summary>
+    /// Adds <paramref name="key"/> = <paramref name="value"/> to the map at <paramref name="mapPath"/>
+    /// (created when missing). Returns false, and records nothing, when the key already exists: what is
+    /// there belongs to the user and is never replaced. The builder keeps <paramref name="value"/>: do not
+    /// change it afterwards.
+    /// </summary>
+    public bool AddMember(IReadOnlyList<string> mapPath, string key, JsonNode value)
+    {
+        Ensure(mapPath, mapPath.Count, array: false);
+        if (TryChild(Resolve(mapPath, mapPath.Count), mapPath, mapPath.Count, key, out _))
+        {
+            return false;
+        }
+
+        Record("add", mapPath, mapPath.Count, key, value);
+        SetMember(mapPath, mapPath.Count, key, value);
+        return true;
+    }
+
+    /// <summary>
+    /// Sets <paramref name="key"/> in the map at <paramref name="mapPath"/> to a value egress-tls owns
+    /// (its status annotation): <c>add</c> when absent, <c>replace</c> when different, nothing when equal.
+    /// </summary>
+    public void SetOwnedMember(IReadOnlyList<string> mapPath, string key, JsonNode value)
+    {
+        Ensure(mapPath, mapPath.Count, array: false);
+        if (TryChild(Resolve(mapPath, mapPath.Count), mapPath, mapPath.Count, key, out var existing))
+        {
+            if (JsonNode.DeepEquals(existing.AsNode(), value))
+            {
+                return;
+            }
+
+            Record("replace", mapPath, mapPath.Count, key, value);
+        }
+        else
+        {
+            Record("add", mapPath, mapPath.Count, key, value);
+        }
+
+        SetMember(mapPath, mapPath.Count, key, value);
+    }
+
+    /// <summary>
+    /// Removes <paramref name="key"/> from the map at <paramref name="mapPath"/> when present, guarded by a
+    /// <c>test</c> of its current value. Only for values egress-tls wrote and no longer stands behind (a Flux
+    /// Provider's <c>egress-tls.io/original-address</c> once egress-tls stops managing it); never for the user's.
+    /// </summary>
+    public void RemoveOwnedMember(IReadOnlyList<string> mapPath, string key)
+    {
+        var map = Resolve(mapPath, mapPath.Count);
+        if (map.Kind != JsonValueKind.Object || !TryChild(map, mapPath, mapPath.Count, key, out var existing))
+        {
+            return;
+        }
+
+        Record("test", mapPath, mapPath.Count, key, existing.Detached());
+        Record("remove", mapPath, mapPath.Count, key, null);
+        SetMember(mapPath, mapPath.Count, key, Removed);
+    }
+
+    /// <summary>Appends to the array at <paramref name="arrayPath"/> with <c>/-</c>, creating an empty array
+    /// first when missing. The builder keeps <paramref name="value"/>: do not change it afterwards.</summary>
+    public void Append(IReadOnlyList<string> arrayPath, JsonNode value)
+    {
+        if (lastAppend is not { } last || !StartsWith(arrayPath, arrayPath.Count, last.Array))
+        {
+            Ensure(arrayPath, arrayPath.Count, array: true);
+            var found = FindAppended(arrayPath, arrayPath.Count);
+            last = found ?? (arrayPath.ToArray(), []);
+            if (found is null)
+            {
+                appended.Add(last);
+            }
+
+            lastAppend = last;
+            lastAppendPointer = Pointer(arrayPath, arrayPath.Count, "-");
+        }
+
+        Record("add", lastAppendPointer!, value);
+        last.Items.Add(value);
+    }
+
+    /// <summary>
+    /// Replaces the string at <paramref name="path"/>, guarded by a <c>test</c> of the value it was
+    /// computed from, so a concurrent change makes the patch fail instead of being overwritten.
+    /// </summary>
+    public void ReplaceString(IReadOnlyList<string> path, string expected, string value)
+    {
+        var parent = Resolve(path, path.Count - 1);
+        var current = Resolve(path, path.Count);
+        if (parent.Kind != JsonValueKind.Object || current.Kind != JsonValueKind.String || current.String() != expected)
+        {
+            throw new InvalidOperationException($"{JsonPointer.Format(path)} does not hold the expected string");
+        }
+
+        Record("test", path, path.Count, null, JsonValue.Create(expected));
+        var replacement = JsonValue.Create(value);
+        Record("replace", path, path.Count, null, replacement);
+        SetMember(path, path.Count - 1, path[^1], replacement);
+    }
+
+    // A value of the document with the recorded operations applied: a part of the original JSON, a node an
+    // operation put there, JSON null, or nothing (a missing path).
+    private readonly struct View
+    {
+        private readonly JsonElement element;
+        private readonly JsonNode? node;
+        private readonly byte source; // 0 missing, 1 element, 2 node (null: JSON null)
+
+        private View(JsonElement element, JsonNode? node, byte source)
+        {
+            this.element = element;
+            this.node = node;
+            this.source = source;
+        }
+
+        public static View Missing => default;
+
+        public bool Exists => source != 0;
+
+        public bool IsElement => source == 1;
+
+        public JsonElement Element => element;
+
+        public JsonNode? Node => node;
+
+        public JsonValueKind Kind => source switch
+        {
+            1 => element.ValueKind,
+            2 => node?.GetValueKind() ?? JsonValueKind.Null,
+            _ => JsonValueKind.Undefined,
+        };
+
+        public static View Of(JsonElement element) => new(element, null, 1);
+
+        public static View Of(JsonNode? node) => new(default, node, 2);
+
+        public string? String() => IsElement ? element.GetString() : (string?)node;
+
+        public int Length => Kind == JsonValueKind.Array ? (IsElement ? element.GetArrayLength() : ((JsonArray)node!).Count) : 0;
+
+        // For comparing only: a node over the element is valid while the document is.
+        public JsonNode? AsNode() => IsElement ? FromElement(element) : node;
+
+        // For keeping in an operation: independent of the document.
+        public JsonNode? Detached() => IsElement ? FromElement(element.Clone()) : node?.DeepClone();
+
+        private static JsonNode? FromElement(JsonElement element) => element.ValueKind switch
+        {
+            JsonValueKind.Object => JsonObject.Create(element),
+            JsonValueKind.Array => JsonArray.Create(element),
+            JsonValueKind.Null or JsonValueKind.Undefined => null,
+            _ => JsonValue.Create(element),
+        };
+    }
+
+    // The value at the first `length` tokens of `path`.
+    private View Resolve(IReadOnlyList<string> path, int length)
+    {
+        var view = View.Of(original);
+        for (var i = 0; i < length; i++)
+        {
+            if (!TryChild(view, path, i, path[i], out view))
+            {
+                return View.Missing;
+            }
+        }
+
+        return view;
+    }
+
+    // The child `token` of `parent` (the value at the first `depth` tokens of `path`) with the recorded
+    // operations applied; true when it exists (a member may exist with the value null, as in `volumes: null`).
+    private bool TryChild(View parent, IReadOnlyList<string> path, int depth, string token, out View child)
+    {
+        child = View.Missing;
+        switch (parent.Kind)
+        {
+            case JsonValueKind.Object:
+                if (Member(path, depth, token) is { } recorded)
+                {
+                    child = ReferenceEquals(recorded, Removed) ? View.Missing : View.Of(recorded);
+                    return child.Exists;
+                }
+
+                if (parent.IsElement)
+                {
+                    if (parent.Element.TryGetProperty(token, out var member))
+                    {
+                        child = View.Of(member);
+                        return true;
+                    }
+
+                    return false;
+                }
+
+                if (((JsonObject)parent.Node!).TryGetPropertyValue(token, out var value))
+                {
+                    child = View.Of(value);
+                    return true;
+                }
+
+                return false;
+            case JsonValueKind.Array when int.TryParse(token, NumberStyles.None, CultureInfo.InvariantCulture, out var index):
+                var length = parent.Length;
+                if (index < length)
+                {
+                    child = parent.IsElement ? View.Of(parent.Element[index]) : View.Of(((JsonArray)parent.Node!)[index]);
+                    return true;
+                }
+
+                if (Appended(path, depth) is { } added && index - length < added.Count)
+                {
+                    child = View.Of(added[index - length]);
+                    return true;
+                }
+
+                return false;
+            default:
+                return false;
+        }
     }
 
     private static bool TryStep(ref JsonElement element, string token)
@@ -134,177 +359,47 @@ public sealed class PatchBuilder
         }
     }
 
-    /// <summary>The number of items of the array at <paramref name="path"/> (with appended ones), 0 when there is no array.</summary>
-    public int Count(IReadOnlyList<string> path) =>
-        Get(path) is JsonArray array ? array.Count + (Appended(array)?.Count ?? 0) : 0;
-
-    /// <summary>The items of the array at <paramref name="path"/> (with appended ones), none when there is no array.</summary>
-    public IEnumerable<JsonNode?> Items(IReadOnlyList<string> path)
+    // Whether the first `length` tokens of `path` are `prefix`.
+    private static bool StartsWith(IReadOnlyList<string> path, int length, string[] prefix)
     {
-        if (Get(path) is not JsonArray array)
-        {
-            yield break;
-        }
-
-        foreach (var item in array)
-        {
-            yield return item;
-        }
-
-        if (Appended(array) is { } added)
-        {
-            foreach (var item in added)
-            {
-                yield return item;
-            }
-        }
-    }
-
-    /// <summary>The item <paramref name="index"/> of the array at <paramref name="path"/> (with appended ones), or <c>null</c>.</summary>
-    public JsonNode? Item(IReadOnlyList<string> path, int index) =>
-        Get(path) is JsonArray array ? ItemOf(array, index) : null;
-
-    /// <summary>
-    /// Makes sure a map exists at <paramref name="path"/>, first adding an empty map there (and,
-    /// recursively, at its missing parents) when absent or <c>null</c>; returns it (read-only, see
-    /// <see cref="Get"/>). Throws when a non-map is in the way (a bug: the API server only sends valid objects).
-    /// </summary>
-    public JsonObject EnsureObject(IReadOnlyList<string> path) => (JsonObject)Ensure(path, path.Count, array: false);
-
-    /// <summary>Like <see cref="EnsureObject"/> for an array.</summary>
-    public JsonArray EnsureArray(IReadOnlyList<string> path) => (JsonArray)Ensure(path, path.Count, array: true);
-
-    /// <summary>
-    /// Adds <paramref name="key"/> = <paramref name="value"/> to the map at <paramref name="mapPath"/>
-    /// (created when missing). Returns false, and records nothing, when the key already exists: what is
-    /// there belongs to the user and is never replaced. The builder keeps <paramref name="value"/>: do not
-    /// change it afterwards.
-    /// </summary>
-    public bool AddMember(IReadOnlyList<string> mapPath, string key, JsonNode value)
-    {
-        var map = EnsureObject(mapPath);
-        if (TryChild(map, key, out _))
+        if (length != prefix.Length)
         {
             return false;
         }
 
-        Record("add", mapPath, mapPath.Count, key, value);
-        SetMember(map, key, value);
+        for (var i = length - 1; i >= 0; i--)
+        {
+            if (!string.Equals(path[i], prefix[i], StringComparison.Ordinal))
+            {
+                return false;
+            }
+        }
+
         return true;
     }
 
-    /// <summary>
-    /// Sets <paramref name="key"/> in the map at <paramref name="mapPath"/> to a value egress-tls owns
-    /// (its status annotation): <c>add</c> when absent, <c>replace</c> when different, nothing when equal.
-    /// </summary>
-    public void SetOwnedMember(IReadOnlyList<string> mapPath, string key, JsonNode value)
+    // Whether a change at `container` (member `key`, or the array itself when null) lies on `path` or beneath it.
+    private static bool Overlaps(string[] container, string? key, IReadOnlyList<string> path)
     {
-        var map = EnsureObject(mapPath);
-        if (TryChild(map, key, out var existing))
+        var changed = container.Length + (key is null ? 0 : 1);
+        var common = Math.Min(changed, path.Count);
+        for (var i = 0; i < common; i++)
         {
-            if (JsonNode.DeepEquals(existing, value))
+            var token = i < container.Length ? container[i] : key;
+            if (!string.Equals(token, path[i], StringComparison.Ordinal))
             {
-                return;
-            }
-
-            Record("replace", mapPath, mapPath.Count, key, value);
-        }
-        else
-        {
-            Record("add", mapPath, mapPath.Count, key, value);
-        }
-
-        SetMember(map, key, value);
-    }
-
-    /// <summary>
-    /// Removes <paramref name="key"/> from the map at <paramref name="mapPath"/> when present, guarded by a
-    /// <c>test</c> of its current value. Only for values egress-tls wrote and no longer stands behind (a Flux
-    /// Provider's <c>egress-tls.io/original-address</c> once egress-tls stops managing it); never for the user's.
-    /// </summary>
-    public void RemoveOwnedMember(IReadOnlyList<string> mapPath, string key)
-    {
-        if (Get(mapPath) is not JsonObject map || !TryChild(map, key, out var existing))
-        {
-            return;
-        }
-
-        Record("test", mapPath, mapPath.Count, key, existing);
-        Record("remove", mapPath, mapPath.Count, key, null);
-        SetMember(map, key, Removed);
-    }
-
-    /// <summary>Appends to the array at <paramref name="arrayPath"/> with <c>/-</c>, creating an empty array
-    /// first when missing. The builder keeps <paramref name="value"/>: do not change it afterwards.</summary>
-    public void Append(IReadOnlyList<string> arrayPath, JsonNode value)
-    {
-        var array = EnsureArray(arrayPath);
-        Record("add", arrayPath, arrayPath.Count, "-", value);
-        if (Appended(array) is not { } added)
-        {
-            added = [];
-            appended.Add((array, added));
-        }
-
-        added.Add(value);
-    }
-
-    /// <summary>
-    /// Replaces the string at <paramref name="path"/>, guarded by a <c>test</c> of the value it was
-    /// computed from, so a concurrent change makes the patch fail instead of being overwritten.
-    /// </summary>
-    public void ReplaceString(IReadOnlyList<string> path, string expected, string value)
-    {
-        var parentPath = path.Take(path.Count - 1).ToArray();
-        if (Get(parentPath) is not JsonObject parent || Get(path) is not JsonValue current || (string?)current != expected)
-        {
-            throw new InvalidOperationException($"{JsonPointer.Format(path)} does not hold the expected string");
-        }
-
-        Record("test", path, path.Count, null, JsonValue.Create(expected));
-        var replacement = JsonValue.Create(value);
-        Record("replace", path, path.Count, null, replacement);
-        SetMember(parent, path[^1], replacement);
-    }
-
-    // The child of a map or array with the recorded operations applied; true when it exists (a member may
-    // exist with the value null, as in `volumes: null`).
-    private bool TryChild(JsonNode node, string token, out JsonNode? child)
-    {
-        switch (node)
-        {
-            case JsonObject map:
-                if (Member(map, token) is { } recorded)
-                {
-                    child = ReferenceEquals(recorded, Removed) ? null : recorded;
-                    return child is not null;
-                }
-
-                return map.TryGetPropertyValue(token, out child);
-            case JsonArray array when int.TryParse(token, NumberStyles.None, CultureInfo.InvariantCulture, out var index):
-                child = ItemOf(array, index);
-                return child is not null || index < array.Count;
-            default:
-                child = null;
                 return false;
-        }
-    }
-
-    private JsonNode? ItemOf(JsonArray array, int index)
-    {
-        if (index < array.Count)
-        {
-            return array[index];
+            }
         }
 
-        return Appended(array) is { } added && index - array.Count < added.Count ? added[index - array.Count] : null;
+        return true;
     }
 
-    private JsonNode? Member(JsonObject map, string key)
+    private JsonNode? Member(IReadOnlyList<string> path, int depth, string key)
     {
         foreach (var member in members)
         {
-            if (ReferenceEquals(member.Map, map) && string.Equals(member.Key, key, StringComparison.Ordinal))
+            if (string.Equals(member.Key, key, StringComparison.Ordinal) && StartsWith(path, depth, member.Map))
             {
                 return member.Value;
             }
@@ -313,13 +408,20 @@ public sealed class PatchBuilder
         return null;
     }
 
-    private void SetMember(JsonObject map, string key, JsonNode value)
+    private void SetMember(IReadOnlyList<string> path, int depth, string key, JsonNode value)
     {
+        // What was recorded beneath the member belonged to the value it replaces (none of egress-tls's
+        // callers replace a value they changed beneath, but the view stays exact if one does).
+        var map = path.Take(depth).ToArray();
+        members.RemoveAll(m => m.Map.Length > depth && Overlaps(map, key, m.Map));
+        appended.RemoveAll(a => a.Array.Length > depth && Overlaps(map, key, a.Array));
+        lastAppend = null;
+        lastAppendPointer = null;
         for (var i = 0; i < members.Count; i++)
         {
-            if (ReferenceEquals(members[i].Map, map) && string.Equals(members[i].Key, key, StringComparison.Ordinal))
+            if (string.Equals(members[i].Key, key, StringComparison.Ordinal) && StartsWith(path, depth, members[i].Map))
             {
-                members[i] = (map, key, value);
+                members[i] = (members[i].Map, key, value);
                 return;
             }
         }
@@ -327,13 +429,15 @@ public sealed class PatchBuilder
         members.Add((map, key, value));
     }
 
-    private List<JsonNode>? Appended(JsonArray array)
+    private List<JsonNode>? Appended(IReadOnlyList<string> path, int length) => FindAppended(path, length)?.Items;
+
+    private (string[] Array, List<JsonNode> Items)? FindAppended(IReadOnlyList<string> path, int length)
     {
-        foreach (var (candidate, items) in appended)
+        foreach (var entry in appended)
         {
-            if (ReferenceEquals(candidate, array))
+            if (StartsWith(path, length, entry.Array))
             {
-                return items;
+                return entry;
             }
         }
 
@@ -341,45 +445,41 @@ public sealed class PatchBuilder
     }
 
     // Ensures a map or array at the first `length` tokens of `path`.
-    private JsonNode Ensure(IReadOnlyList<string> path, int length, bool array)
+    private void Ensure(IReadOnlyList<string> path, int length, bool array)
     {
         if (length == 0)
         {
-            return original;
+            return;
         }
 
-        JsonNode? existing = original;
-        for (var i = 0; i < length && existing is not null; i++)
+        var existing = Resolve(path, length);
+        var kind = existing.Kind;
+        if (kind is not (JsonValueKind.Undefined or JsonValueKind.Null))
         {
-            TryChild(existing, path[i], out existing);
-        }
-
-        if (existing is not null)
-        {
-            if (existing is not JsonArray && existing is not JsonObject || existing is JsonArray != array)
+            if (kind != (array ? JsonValueKind.Array : JsonValueKind.Object))
             {
                 throw new InvalidOperationException(
-                    $"{Pointer(path, length, null)} is a {existing.GetValueKind()}, not a {(array ? "Array" : "Object")}");
+                    $"{Pointer(path, length, null)} is a {kind}, not a {(array ? "Array" : "Object")}");
             }
 
-            return existing;
+            return;
         }
 
-        var parent = (JsonObject)Ensure(path, length - 1, array: false);
-        var key = path[length - 1];
-        var exists = TryChild(parent, key, out _);
+        Ensure(path, length - 1, array: false);
 
         // An explicit null (e.g. `volumes: null`) is replaced rather than added: add on an existing
         // member is a replace in RFC 6902 anyway; recording "replace" states it honestly. The operation
         // and the view get separate empty nodes, so nothing recorded later shows in the operation.
-        Record(exists ? "replace" : "add", path, length, null, array ? new JsonArray() : new JsonObject());
-        JsonNode created = array ? new JsonArray() : new JsonObject();
-        SetMember(parent, key, created);
-        return created;
+        Record(existing.Exists ? "replace" : "add", path, length, null, array ? new JsonArray() : new JsonObject());
+        SetMember(path, length - 1, path[length - 1], array ? new JsonArray() : new JsonObject());
     }
 
     private void Record(string op, IReadOnlyList<string> path, int length, string? last, JsonNode? value) =>
-        operations.Add(new PatchOperation(op, Pointer(path, length, last), value is { Parent: not null } ? value.DeepClone() : value));
+        Record(op, Pointer(path, length, last), value);
+
+    // A value already in a tree is copied; others are kept as given (they may be shared: see PatchOperation).
+    private void Record(string op, string pointer, JsonNode? value) =>
+        operations.Add(new PatchOperation(op, pointer, value is { Parent: not null } ? value.DeepClone() : value));
 
     private static string Pointer(IReadOnlyList<string> path, int length, string? last)
     {

@@ -6,5 +6,7 @@ namespace EgressTls.Core.Patching;
 /// <param name="Op"><c>add</c>, <c>replace</c>, <c>test</c>, or <c>remove</c> (only of what egress-tls itself
 /// wrote: egress-tls never removes what the user wrote).</param>
 /// <param name="Path">JSON pointer.</param>
-/// <param name="Value">The value for <c>add</c>, <c>replace</c> and <c>test</c>.</param>
+/// <param name="Value">The value for <c>add</c>, <c>replace</c> and <c>test</c>. Never changed once recorded, and
+/// may be shared by several operations and renders (the variables and mounts egress-tls adds to every
+/// container): read it, or add a <see cref="JsonNode.DeepClone"/> of it to a document, never the node itself.</param>
 public sealed record PatchOperation(string Op, string Path, JsonNode? Value);

@@ -117,9 +117,12 @@ public static class Renderer
         var request = prepared?.Request is { } parsed && AnnotationParser.SecretsPass(parsed, input.Secrets, input.SecretsComplete)
             ? parsed
             : AnnotationParser.Parse(effective, ns.Name, input.Secrets, input.SecretsComplete);
+        // The pod as parsed JSON: the shape check and the patch read it without making a node per part.
+        var element = input.ObjectElement ?? JsonSerializer.SerializeToElement(pod);
         var errors = request.Errors.ToBuilder();
-        errors.AddRange(PodShape.Check(pod));
-        if (request.NeedsCilium && pod["spec"] is JsonObject spec && spec["hostNetwork"] is JsonValue host && host.GetValueKind() == JsonValueKind.True)
+        errors.AddRange(PodShape.Check(element));
+        if (request.NeedsCilium && element.TryGetProperty("spec"u8, out var spec) && spec.ValueKind == JsonValueKind.Object
+            && spec.TryGetProperty("hostNetwork"u8, out var host) && host.ValueKind == JsonValueKind.True)
         {
             // Cilium policies select endpoints, and a host-network pod is the node's endpoint, not its own:
             // no CiliumNetworkPolicy redirects its traffic. Trust injection alone still works.
@@ -154,7 +157,7 @@ public static class Renderer
             return new Mutated([], [], warnings.ToImmutable());
         }
 
-        var builder = new PatchBuilder(pod, input.ObjectElement);
+        var builder = new PatchBuilder(element);
         var trustInjected = false;
         if (request.InjectCa)
         {

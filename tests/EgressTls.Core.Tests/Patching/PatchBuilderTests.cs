@@ -82,7 +82,7 @@ public class PatchBuilderTests
     public void The_original_json_is_offered_only_where_nothing_recorded_changes_it()
     {
         using var json = JsonDocument.Parse("""{"spec":{"containers":[{"name":"a","env":[{"name":"X","value":"1"}]}],"volumes":[]},"metadata":{"labels":{"k":"v"}}}""");
-        var builder = new PatchBuilder(JsonObject.Create(json.RootElement)!, json.RootElement);
+        var builder = new PatchBuilder(json.RootElement);
 
         builder.TryGetOriginal(["spec", "containers", "0", "env"], out var env).Should().BeTrue();
         env.GetRawText().Should().Be("""[{"name":"X","value":"1"}]""");
@@ -101,10 +101,50 @@ public class PatchBuilderTests
     }
 
     [Fact]
-    public void Without_the_original_json_nothing_is_offered()
+    public void A_node_is_read_as_its_json_and_changes_beneath_a_path_hide_its_original()
     {
-        var builder = new PatchBuilder(JsonNode.Parse("""{"spec":{"containers":[]}}""")!.AsObject());
+        var builder = new PatchBuilder(JsonNode.Parse("""{"spec":{"containers":[{"name":"a"}]}}""")!.AsObject());
 
-        builder.TryGetOriginal(["spec", "containers"], out _).Should().BeFalse();
+        builder.TryGetOriginal(["spec", "containers"], out var containers).Should().BeTrue();
+        containers.GetRawText().Should().Be("""[{"name":"a"}]""");
+
+        builder.AddMember(["spec", "containers", "0"], "image", JsonValue.Create("x"));
+
+        builder.TryGetOriginal(["spec", "containers"], out _).Should().BeFalse("a member beneath it was added");
+        builder.TryGetOriginal(["spec"], out _).Should().BeFalse("a member beneath it was added");
+        builder.TryGetOriginal(["spec", "containers", "0", "name"], out _).Should().BeTrue("a sibling changed, not it");
+    }
+
+    [Fact]
+    public void Items_appended_to_a_created_array_and_members_of_created_maps_are_seen_by_later_operations()
+    {
+        var builder = new PatchBuilder(JsonNode.Parse("""{"spec":{"volumes":null}}""")!.AsObject());
+
+        builder.Append(["spec", "volumes"], new JsonObject { ["name"] = "v" });
+        builder.AddMember(["spec", "volumes", "0"], "name", JsonValue.Create("w")).Should().BeFalse("the appended item has a name");
+        builder.AddMember(["spec", "volumes", "0"], "emptyDir", new JsonObject()).Should().BeTrue();
+        builder.SetOwnedMember(["metadata", "labels"], "p", JsonValue.Create("1"));
+        builder.SetOwnedMember(["metadata", "labels"], "p", JsonValue.Create("1"));
+
+        builder.Operations.Select(o => $"{o.Op} {o.Path}").Should().Equal(
+            "replace /spec/volumes", "add /spec/volumes/-", "add /spec/volumes/0/emptyDir",
+            "add /metadata", "add /metadata/labels", "add /metadata/labels/p");
+        builder.Document.ToJsonString().Should().Be("""{"spec":{"volumes":[{"name":"v","emptyDir":{}}]},"metadata":{"labels":{"p":"1"}}}""");
+    }
+
+    [Fact]
+    public void A_removed_owned_member_is_tested_with_a_copy_of_its_value_that_outlives_the_document()
+    {
+        PatchOperation test;
+        using (var json = JsonDocument.Parse("""{"metadata":{"annotations":{"o":{"a":[1,"x"]}}}}"""))
+        {
+            var builder = new PatchBuilder(json.RootElement);
+            builder.RemoveOwnedMember(["metadata", "annotations"], "o");
+            builder.RemoveOwnedMember(["metadata", "annotations"], "o");
+            builder.Operations.Select(o => $"{o.Op} {o.Path}").Should().Equal("test /metadata/annotations/o", "remove /metadata/annotations/o");
+            test = builder.Operations[0];
+        }
+
+        test.Value!.ToJsonString().Should().Be("""{"a":[1,"x"]}""");
     }
 }

@@ -25,6 +25,21 @@ public class RendererTests
     private static CiliumGeneration Nothing(EgressProfile profile, RenderOptions options) => new([], [], []);
 
     [Fact]
+    public void Names_and_paths_of_other_types_never_match_what_egress_tls_adds_and_never_throw()
+    {
+        // The Pod API types them as strings, but render reads hand-written files; Render is total.
+        var pod = Pod("""{"egress-tls.io/inject-ca":"true"}""",
+            """{"volumes":[{"name":5}],"containers":[{"name":7,"image":"alpine","volumeMounts":[{"name":"v","mountPath":3}],"env":[{"name":1,"value":"x"},{"name":"SSL_CERT_FILE","value":2}]}]}""");
+
+        var result = Renderer.Render(Input(pod), Options, Nothing);
+
+        var mutated = result.Should().BeOfType<Mutated>().Subject;
+        mutated.Patch.Select(p => p.Path).Should().StartWith(["/spec/volumes/-", "/spec/containers/0/volumeMounts/-"]);
+        mutated.Patch.Count(p => p.Path == "/spec/containers/0/env/-").Should().Be(6, "SSL_CERT_FILE is set (to a number), the other six are added");
+        mutated.Warnings.Should().Contain(w => w.StartsWith("container \"containers[0]\": SSL_CERT_FILE is already set", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Errors_in_namespace_defaults_name_the_namespace()
     {
         var ns = OptedIn with
