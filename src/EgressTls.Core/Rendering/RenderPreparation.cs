@@ -5,9 +5,10 @@ using EgressTls.Core.Annotations;
 namespace EgressTls.Core.Rendering;
 
 /// <summary>
-/// What <see cref="Renderer.Prepare"/> found for one object before its Secrets are read: the Secret names
-/// to read, and (for a pod) its effective annotations and their parse, which Render reuses for the same
-/// object, namespace and options instead of doing the work twice.
+/// What <see cref="Renderer.Prepare(JsonObject, NamespaceInfo, RenderOptions)"/> found for one object before
+/// its Secrets are read: the Secret names to read, and (for a pod) what its annotations decide
+/// (<see cref="PodIntent"/>: effective annotations, their parse, the profile and status made from them), which
+/// Render reuses for the same object, namespace and options instead of doing the work again.
 /// </summary>
 public sealed class RenderPreparation
 {
@@ -15,26 +16,26 @@ public sealed class RenderPreparation
     private readonly NamespaceInfo ns;
     private readonly RenderOptions options;
 
-    internal RenderPreparation(
-        JsonObject obj, NamespaceInfo ns, RenderOptions options, ImmutableSortedSet<string> secretNames,
-        EffectiveAnnotations? effective, EgressRequest? request)
+    internal RenderPreparation(JsonObject obj, NamespaceInfo ns, RenderOptions options, ImmutableSortedSet<string> secretNames, PodIntent? intent)
     {
         this.obj = obj;
         this.ns = ns;
         this.options = options;
         SecretNames = secretNames;
-        Effective = effective;
-        Request = request;
+        Intent = intent;
     }
 
     /// <summary>The Secrets of the object's namespace that Render checks, sorted (<see cref="Renderer.ReferencedSecretNames"/>).</summary>
     public ImmutableSortedSet<string> SecretNames { get; }
 
+    /// <summary>What the pod's annotations decide (possibly shared with other pods); <c>null</c> for a Flux Provider.</summary>
+    internal PodIntent? Intent { get; }
+
     /// <summary>The pod's effective annotations; <c>null</c> for a Flux Provider.</summary>
-    internal EffectiveAnnotations? Effective { get; }
+    internal EffectiveAnnotations? Effective => Intent?.Effective;
 
     /// <summary>Their parse without Secrets (absent ones assumed fit); <c>null</c> for a Flux Provider.</summary>
-    internal EgressRequest? Request { get; }
+    internal EgressRequest? Request => Intent?.Request;
 
     /// <summary>Whether this was prepared for these very instances (the object is mutable, so identity, not equality).</summary>
     internal bool IsFor(JsonObject candidate, NamespaceInfo candidateNamespace, RenderOptions candidateOptions) =>

@@ -34,7 +34,7 @@ public static class Renderer
 
     /// <summary>
     /// Like <see cref="Render(RenderInput, RenderOptions, CiliumGenerationCache)"/>, reusing the annotations
-    /// <see cref="Prepare"/> already resolved and parsed for the same object, namespace and options (the
+    /// <see cref="Prepare(JsonObject, NamespaceInfo, RenderOptions)"/> already resolved and parsed for the same object, namespace and options (the
     /// admission path: the pre-step runs before the Secrets are read, Render after). They are parsed again
     /// only when a referenced Secret is missing or unfit, the one way Secrets change the parse. Gives
     /// byte-identical results.
@@ -48,21 +48,30 @@ public static class Renderer
     /// <summary>
     /// The pre-step of <see cref="Render(RenderInput, RenderOptions, CiliumGenerationCache, RenderPreparation?)"/>:
     /// the names of the Secrets to read (<see cref="RenderPreparation.SecretNames"/>, as
-    /// <see cref="ReferencedSecretNames"/>) and, for a pod, its effective annotations parsed, for Render to reuse.
+    /// <see cref="ReferencedSecretNames"/>) and, for a pod, what its annotations decide, for Render to reuse.
     /// </summary>
-    public static RenderPreparation Prepare(JsonObject obj, NamespaceInfo ns, RenderOptions options)
+    public static RenderPreparation Prepare(JsonObject obj, NamespaceInfo ns, RenderOptions options) =>
+        Prepare(obj, ns, options, intents: null);
+
+    /// <summary>
+    /// Like <see cref="Prepare(JsonObject, NamespaceInfo, RenderOptions)"/>, with what a pod's annotations
+    /// decide taken from <paramref name="intents"/> when another pod with the same <c>egress-tls.io/</c>
+    /// annotations, namespace and options was prepared before, and the annotations read from
+    /// <paramref name="element"/>, the same object as parsed JSON, when given. Render gives byte-identical results.
+    /// </summary>
+    public static RenderPreparation Prepare(JsonObject obj, NamespaceInfo ns, RenderOptions options, PodIntentCache? intents, JsonElement? element = null)
     {
         ArgumentNullException.ThrowIfNull(obj);
         ArgumentNullException.ThrowIfNull(ns);
         ArgumentNullException.ThrowIfNull(options);
         if (FluxProvider.IsProvider(obj))
         {
-            return new RenderPreparation(obj, ns, options, ProviderRenderer.ReferencedSecretNames(obj), null, null);
+            return new RenderPreparation(obj, ns, options, ProviderRenderer.ReferencedSecretNames(obj), null);
         }
 
-        var effective = EffectiveAnnotations.Resolve(StringMap(obj, "annotations"), ns, options);
-        var request = AnnotationParser.Parse(effective, ns.Name, ImmutableDictionary<string, SecretSummary>.Empty, secretsComplete: false);
-        return new RenderPreparation(obj, ns, options, request.SecretNames, effective, request);
+        var annotations = element is { } e ? OwnAnnotations(e) : OwnAnnotations(obj);
+        var intent = intents?.Get(annotations, ns, options) ?? PodIntentCache.Make(annotations, ns, options);
+        return new RenderPreparation(obj, ns, options, intent.SecretNames, intent);
     }
 
     /// <summary>
@@ -138,7 +147,9 @@ public static class Renderer
         warnings.AddRange(request.Warnings);
         var objects = new List<GeneratedObject>();
 
-        var profile = ProfileBuilder.Build(ns.Name, request.Intercept, request.Mtls, request.OtherEgress);
+        // The profile and the status value are those of the prepared intent when the Secrets left its parse as is.
+        var intent = prepared?.Intent is { } prepIntent && ReferenceEquals(prepIntent.Request, request) ? prepIntent : null;
+        var profile = intent is not null ? intent.Profile : ProfileBuilder.Build(ns.Name, request.Intercept, request.Mtls, request.OtherEgress);
         if (profile is not null)
         {
             var generation = generate(profile, options);
@@ -182,7 +193,8 @@ public static class Renderer
             builder.SetOwnedMember(["metadata", "labels"], Naming.ProfileLabel, JsonValue.Create(profile.Id));
         }
 
-        builder.SetOwnedMember(["metadata", "annotations"], TrustStatus.Key, JsonValue.Create(TrustStatus.Value(profile, request with { InjectCa = trustInjected }, options)));
+        var status = intent?.Status(trustInjected) ?? TrustStatus.Value(profile, request with { InjectCa = trustInjected }, options);
+        builder.SetOwnedMember(["metadata", "annotations"], TrustStatus.Key, JsonValue.Create(status));
 
         var ordered = objects.Select((o, i) => (o, i)).OrderBy(x => x.o.ApplyRank).ThenBy(x => x.i).Select(x => x.o);
         return new Mutated(builder.Operations, [.. ordered], warnings.ToImmutable());
@@ -225,6 +237,42 @@ public static class Renderer
         return enabled != "true" && !(ns.Labels.TryGetValue(Naming.EnabledLabel, out var nsEnabled) && nsEnabled == "true")
             ? new Skipped(SkipReasons.NotOptedIn, $"neither the {noun} nor namespace {ValueQuote.Quote(ns.Name)} has the label {Naming.EnabledLabel}=true")
             : null;
+    }
+
+    /// <summary>The <c>egress-tls.io/</c> annotations with string values, sorted by name (all that
+    /// <see cref="EffectiveAnnotations.Resolve"/> reads of a pod's annotations).</summary>
+    internal static ImmutableArray<KeyValuePair<string, string>> OwnAnnotations(JsonObject obj) =>
+        [.. StringMap(obj, "annotations").Where(a => a.Key.StartsWith(Naming.Prefix, StringComparison.Ordinal)).OrderBy(a => a.Key, StringComparer.Ordinal)];
+
+    /// <summary>The same read from the object as parsed JSON, making strings of those annotations only.</summary>
+    internal static ImmutableArray<KeyValuePair<string, string>> OwnAnnotations(JsonElement obj)
+    {
+        if (obj.ValueKind != JsonValueKind.Object || !obj.TryGetProperty("metadata"u8, out var metadata) || metadata.ValueKind != JsonValueKind.Object
+            || !metadata.TryGetProperty("annotations"u8, out var annotations) || annotations.ValueKind != JsonValueKind.Object)
+        {
+            return [];
+        }
+
+        var own = ImmutableArray.CreateBuilder<KeyValuePair<string, string>>();
+        foreach (var member in annotations.EnumerateObject())
+        {
+            if (member.Value.ValueKind == JsonValueKind.String && IsOwn(member))
+            {
+                own.Add(KeyValuePair.Create(member.Name, member.Value.GetString()!));
+            }
+        }
+
+        own.Sort((a, b) => string.CompareOrdinal(a.Key, b.Key));
+        return own.DrainToImmutable();
+    }
+
+    private static readonly byte[] PrefixUtf8 = System.Text.Encoding.UTF8.GetBytes(Naming.Prefix);
+
+    // The name as sent, without making a string of it; an escaped name (JSON may write "/" as "\/") is unescaped first.
+    private static bool IsOwn(JsonProperty member)
+    {
+        var raw = System.Runtime.InteropServices.JsonMarshal.GetRawUtf8PropertyName(member);
+        return raw.IndexOf((byte)'\\') < 0 ? raw.StartsWith(PrefixUtf8) : member.Name.StartsWith(Naming.Prefix, StringComparison.Ordinal);
     }
 
     /// <summary>The string members of <c>metadata.&lt;field&gt;</c> (labels, annotations); other values are ignored.</summary>

@@ -55,7 +55,7 @@ internal sealed class AdmissionHandler(
             // Pods of one template (a ReplicaSet, StatefulSet or Job) share a decision, rendered once (AdmissionMemo).
             var key = AdmissionMemo.KeyOf(request);
             var remembered = memo.Find(key, options, ns, secretsComplete);
-            var prepared = remembered is null ? Renderer.Prepare(request.Object!, ns, options) : null;
+            var prepared = remembered is null ? Renderer.Prepare(request.Object!, ns, options, memo.Intents, request.ObjectElement) : null;
             var names = remembered?.SecretNames ?? prepared!.SecretNames;
             var secrets = names.Count == 0 || settings.Standalone
                 ? ImmutableDictionary<string, SecretSummary>.Empty

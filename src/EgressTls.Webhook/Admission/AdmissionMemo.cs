@@ -55,6 +55,12 @@ internal sealed class AdmissionMemo
     /// </summary>
     public CiliumGenerationCache Generations { get; } = new();
 
+    /// <summary>
+    /// What the annotations of the pods rendered lately decide: a pod seen for the first time usually has the
+    /// annotations of its workload's earlier pods.
+    /// </summary>
+    public PodIntentCache Intents { get; } = new();
+
     /// <summary>Entries held now.</summary>
     public int Count
     {
@@ -212,7 +218,7 @@ internal sealed class AdmissionMemo
             entry = node.Value;
         }
 
-        return ReferenceEquals(entry.Options, options) && entry.SecretsComplete == secretsComplete && SameNamespace(entry.Namespace, ns) ? entry : null;
+        return ReferenceEquals(entry.Options, options) && entry.SecretsComplete == secretsComplete && entry.Namespace.HasSameContent(ns) ? entry : null;
     }
 
     /// <summary>
@@ -262,34 +268,6 @@ internal sealed class AdmissionMemo
                 recency.RemoveLast();
                 entries.Remove(last.Value.Owner!);
                 weight -= last.Value.Weight;
-            }
-        }
-
-        return true;
-    }
-
-    private static bool SameNamespace(NamespaceInfo a, NamespaceInfo b) =>
-        ReferenceEquals(a, b) || (a.Name == b.Name && SameMap(a.Labels, b.Labels) && SameMap(a.Annotations, b.Annotations));
-
-    private static bool SameMap(ImmutableSortedDictionary<string, string> a, ImmutableSortedDictionary<string, string> b)
-    {
-        if (ReferenceEquals(a, b))
-        {
-            return true;
-        }
-
-        if (a.Count != b.Count || !ReferenceEquals(a.KeyComparer, b.KeyComparer) || !ReferenceEquals(a.ValueComparer, b.ValueComparer))
-        {
-            return false;
-        }
-
-        // Both enumerate in key order.
-        using var other = b.GetEnumerator();
-        foreach (var (key, value) in a)
-        {
-            if (!other.MoveNext() || !string.Equals(key, other.Current.Key, StringComparison.Ordinal) || !string.Equals(value, other.Current.Value, StringComparison.Ordinal))
-            {
-                return false;
             }
         }
 

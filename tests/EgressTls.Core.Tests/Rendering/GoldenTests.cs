@@ -39,6 +39,36 @@ public class GoldenTests
         GoldenWriter.Write(golden, result, GoldenChecks.Mutate(golden, result)).Should().Be(File.ReadAllText(golden.GoldenPath));
     }
 
+    // The admission path: what the annotations decide was made for an earlier pod of the same workload (here
+    // the same pod with another name and an env value changed) and is shared through the cache.
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Rendering_with_the_intent_of_an_earlier_pod_matches_the_golden_file(string name)
+    {
+        var golden = GoldenCase.Load(name);
+        var intents = new PodIntentCache();
+        var earlier = golden.Input.Object.DeepClone().AsObject();
+        if (earlier["metadata"] is JsonObject metadata)
+        {
+            metadata["name"] = "an-earlier-pod";
+        }
+
+        var first = Renderer.Prepare(earlier, golden.Input.Namespace, golden.Options, intents, JsonSerializer.SerializeToElement(earlier));
+        var element = JsonSerializer.SerializeToElement(golden.Input.Object);
+        var input = golden.Input with { Object = JsonObject.Create(element)! };
+        input = input with { ObjectElement = element };
+        var prepared = Renderer.Prepare(input.Object, golden.Input.Namespace, golden.Options, intents, element);
+
+        var result = Renderer.Render(input, golden.Options, new CiliumGenerationCache(), prepared);
+
+        if (first.Intent is not null)
+        {
+            prepared.Intent.Should().BeSameAs(first.Intent);
+        }
+
+        GoldenWriter.Write(golden, result, GoldenChecks.Mutate(golden, result)).Should().Be(File.ReadAllText(golden.GoldenPath));
+    }
+
     // The admission path: the pod is a node over the review's parsed JSON, which Render also reads directly.
     [Theory]
     [MemberData(nameof(Cases))]
