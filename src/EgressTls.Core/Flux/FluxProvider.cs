@@ -33,6 +33,13 @@ public static class FluxProvider
         return Text(obj["kind"]) == Kind && Text(obj["apiVersion"]) is V1Beta3 or V1Beta2;
     }
 
+    /// <summary>The same for the object as parsed JSON.</summary>
+    public static bool IsProvider(JsonElement obj) =>
+        obj.ValueKind == JsonValueKind.Object
+        && obj.TryGetProperty("kind"u8, out var kind) && kind.ValueKind == JsonValueKind.String && kind.ValueEquals("Provider"u8)
+        && obj.TryGetProperty("apiVersion"u8, out var apiVersion) && apiVersion.ValueKind == JsonValueKind.String
+        && (apiVersion.ValueEquals("notification.toolkit.fluxcd.io/v1beta3"u8) || apiVersion.ValueEquals("notification.toolkit.fluxcd.io/v1beta2"u8));
+
     /// <summary>
     /// The profile id of the Provider named <paramref name="name"/>: derived from the name, not from the
     /// content, so every Provider has its own policy and Envoy config (two Providers with equal settings do

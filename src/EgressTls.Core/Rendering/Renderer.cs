@@ -64,7 +64,7 @@ public static class Renderer
         ArgumentNullException.ThrowIfNull(obj);
         ArgumentNullException.ThrowIfNull(ns);
         ArgumentNullException.ThrowIfNull(options);
-        if (FluxProvider.IsProvider(obj))
+        if (element is { } given ? FluxProvider.IsProvider(given) : FluxProvider.IsProvider(obj))
         {
             return new RenderPreparation(obj, ns, options, ProviderRenderer.ReferencedSecretNames(obj), null);
         }
@@ -93,14 +93,16 @@ public static class Renderer
         var pod = input.Object;
 
         // Flux notification-controller Providers (issue 5) have their own branch: same opt-in, different intent.
-        if (FluxProvider.IsProvider(pod))
+        if (input.ObjectElement is { } given ? FluxProvider.IsProvider(given) : FluxProvider.IsProvider(pod))
         {
             return ProviderRenderer.Render(input, options, generate);
         }
 
-        if (Kind(pod) is var kind && kind != "Pod")
+        // The pod is read as parsed JSON (the review's in the admission path): no node is made for any part of it.
+        var element = input.ObjectElement ?? JsonSerializer.SerializeToElement(pod);
+        if (TopString(element, "kind"u8) is var kind && kind != "Pod")
         {
-            return new Skipped(SkipReasons.KindNotSupported, $"egress-tls mutates Pods and Flux Providers ({FluxProvider.V1Beta3}, {FluxProvider.V1Beta2}); {ValueQuote.Quote(kind ?? "(no kind)")} {(kind == FluxProvider.Kind ? "of " + ValueQuote.Quote(ApiVersion(pod) ?? "(no apiVersion)") + " " : string.Empty)}is not supported");
+            return new Skipped(SkipReasons.KindNotSupported, $"egress-tls mutates Pods and Flux Providers ({FluxProvider.V1Beta3}, {FluxProvider.V1Beta2}); {ValueQuote.Quote(kind ?? "(no kind)")} {(kind == FluxProvider.Kind ? "of " + ValueQuote.Quote(TopString(element, "apiVersion"u8) ?? "(no apiVersion)") + " " : string.Empty)}is not supported");
         }
 
         if (input.Operation != AdmissionOperation.Create)
@@ -109,7 +111,7 @@ public static class Renderer
         }
 
         var ns = input.Namespace;
-        if ((Excluded(ns, options) ?? NotOptedIn(pod, ns, "pod")) is { } skipped)
+        if ((Excluded(ns, options) ?? NotOptedIn(EnabledLabel(element), ns, "pod")) is { } skipped)
         {
             return skipped;
         }
@@ -126,8 +128,6 @@ public static class Renderer
         var request = prepared?.Request is { } parsed && AnnotationParser.SecretsPass(parsed, input.Secrets, input.SecretsComplete)
             ? parsed
             : AnnotationParser.Parse(effective, ns.Name, input.Secrets, input.SecretsComplete);
-        // The pod as parsed JSON: the shape check and the patch read it without making a node per part.
-        var element = input.ObjectElement ?? JsonSerializer.SerializeToElement(pod);
         var errors = request.Errors.ToBuilder();
         errors.AddRange(PodShape.Check(element));
         if (request.NeedsCilium && element.TryGetProperty("spec"u8, out var spec) && spec.ValueKind == JsonValueKind.Object
@@ -229,6 +229,12 @@ public static class Renderer
     internal static Skipped? NotOptedIn(JsonObject obj, NamespaceInfo ns, string noun)
     {
         StringMap(obj, "labels").TryGetValue(Naming.EnabledLabel, out var enabled);
+        return NotOptedIn(enabled, ns, noun);
+    }
+
+    // The same for the value of the object's egress-tls.io/enabled label (null: none, or not a string).
+    private static Skipped? NotOptedIn(string? enabled, NamespaceInfo ns, string noun)
+    {
         if (enabled == "false")
         {
             return new Skipped(SkipReasons.OptedOut, $"the {noun} has the label {Naming.EnabledLabel}=false");
@@ -293,10 +299,16 @@ public static class Renderer
         return result;
     }
 
-    private static string? Kind(JsonObject obj) => TopString(obj, "kind");
+    private static string? TopString(JsonElement obj, ReadOnlySpan<byte> field) =>
+        obj.ValueKind == JsonValueKind.Object && obj.TryGetProperty(field, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
-    private static string? ApiVersion(JsonObject obj) => TopString(obj, "apiVersion");
+    private static readonly byte[] EnabledLabelUtf8 = System.Text.Encoding.UTF8.GetBytes(Naming.EnabledLabel);
 
-    private static string? TopString(JsonObject obj, string field) =>
-        obj[field] is JsonValue v && v.GetValueKind() == JsonValueKind.String ? (string?)v : null;
+    // metadata.labels[egress-tls.io/enabled] when a string (as StringMap reads labels).
+    private static string? EnabledLabel(JsonElement obj) =>
+        obj.ValueKind == JsonValueKind.Object && obj.TryGetProperty("metadata"u8, out var metadata) && metadata.ValueKind == JsonValueKind.Object
+        && metadata.TryGetProperty("labels"u8, out var labels) && labels.ValueKind == JsonValueKind.Object
+        && labels.TryGetProperty(EnabledLabelUtf8, out var enabled) && enabled.ValueKind == JsonValueKind.String
+            ? enabled.GetString()
+            : null;
 }
