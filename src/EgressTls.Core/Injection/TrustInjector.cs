@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -165,7 +166,16 @@ public static class TrustInjector
     private sealed record Mount(string Path, string Volume)
     {
         public JsonObject Node { get; } = new() { ["name"] = Volume, ["mountPath"] = Path, ["readOnly"] = true };
+
+        public byte[] PathUtf8 { get; } = Encoding.UTF8.GetBytes(Path);
     }
+
+    // Whether a mountPath is the mount's path, trailing slashes aside; compared as the bytes sent when it has
+    // no escape sequence.
+    private static bool IsPath(JsonElement mountPath, Mount mount) =>
+        TryUnescaped(mountPath, out var value)
+            ? value.TrimEnd((byte)'/').SequenceEqual(mount.PathUtf8)
+            : mountPath.GetString().AsSpan().TrimEnd('/').SequenceEqual(mount.Path);
 
     private sealed record Variable(string Name, string Value)
     {
@@ -235,7 +245,7 @@ public static class TrustInjector
         {
             foreach (var item in items.EnumerateArray())
             {
-                if (Member(item, "mountPath"u8, JsonValueKind.String) is { } mountPath && mountPath.GetString().AsSpan().TrimEnd('/').SequenceEqual(path))
+                if (Member(item, "mountPath"u8, JsonValueKind.String) is { } mountPath && IsPath(mountPath, mount))
                 {
                     var name = Member(item, "name"u8, JsonValueKind.String)?.GetString();
                     return name == volume && !Has(item, "subPath"u8) || Kept(name);
@@ -358,17 +368,33 @@ public static class TrustInjector
     }
 
     // The index in `found` of a variable egress-tls sets (FileVariables, then JAVA_TOOL_OPTIONS last), or -1.
+    // A large pod has a few hundred env entries: a name is compared as the bytes sent, by length first.
     private static int VariableIndex(JsonElement name)
     {
+        var unescaped = TryUnescaped(name, out var value);
         for (var v = 0; v < VariableNamesUtf8.Length; v++)
         {
-            if (name.ValueEquals(VariableNamesUtf8[v]))
+            if (unescaped ? value.Length == VariableNamesUtf8[v].Length && value.SequenceEqual(VariableNamesUtf8[v]) : name.ValueEquals(VariableNamesUtf8[v]))
             {
                 return v;
             }
         }
 
         return -1;
+    }
+
+    // The UTF-8 of a string element as sent, when it has no escape sequence (then it is the value itself).
+    private static bool TryUnescaped(JsonElement text, out ReadOnlySpan<byte> value)
+    {
+        var raw = JsonMarshal.GetRawUtf8Value(text);
+        if (raw.Length < 2 || raw.IndexOf((byte)'\\') >= 0)
+        {
+            value = default;
+            return false;
+        }
+
+        value = raw[1..^1];
+        return true;
     }
 
     private static string? StringValue(JsonElement entry) => Member(entry, "value"u8, JsonValueKind.String)?.GetString();

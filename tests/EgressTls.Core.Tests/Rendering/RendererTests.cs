@@ -40,6 +40,30 @@ public class RendererTests
     }
 
     [Fact]
+    public void Env_names_and_mount_paths_written_with_escapes_are_read_as_their_values()
+    {
+        // JSON may escape any character; the review's bytes are compared unescaped.
+        const string json = """
+            {"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","annotations":{"egress-tls.io/inject-ca":"true"}},
+             "spec":{"containers":[{"name":"app","volumeMounts":[{"name":"mine","mountPath":"\/etc\/egress-tls\/trust\/"}],
+               "env":[{"name":"SSL\u005fCERT_FILE","value":"/mine.pem"}]},
+              {"name":"other","env":[{"name":"\u0053SL_CERT_FILE","value":"/mine.pem"},{"name":"JAVA_TOOL_OPTIONS","value":"-Xmx1g"}]}]}}
+            """;
+        using var document = JsonDocument.Parse(json);
+        var input = Input(JsonObject.Create(document.RootElement)!) with { };
+        input = input with { ObjectElement = document.RootElement };
+
+        var fromJson = (Mutated)Renderer.Render(input, Options, Nothing);
+        var fromNode = (Mutated)Renderer.Render(Input(JsonNode.Parse(json)!.AsObject()), Options, Nothing);
+
+        fromJson.Warnings.Should().Contain(w => w.Contains("container \"app\": /etc/egress-tls/trust is already mounted", StringComparison.Ordinal))
+            .And.Contain(w => w.Contains("container \"other\": SSL_CERT_FILE is already set", StringComparison.Ordinal));
+        fromJson.Patch.Should().Contain(p => p.Path == "/spec/containers/1/env/1/value");
+        fromJson.Patch.Select(p => $"{p.Op} {p.Path} {p.Value?.ToJsonString()}").Should().Equal(fromNode.Patch.Select(p => $"{p.Op} {p.Path} {p.Value?.ToJsonString()}"));
+        fromJson.Warnings.Should().Equal(fromNode.Warnings);
+    }
+
+    [Fact]
     public void Errors_in_namespace_defaults_name_the_namespace()
     {
         var ns = OptedIn with
