@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using EgressTls.Core.Patching;
 using EgressTls.Core.Rendering;
 using EgressTls.Core.Serialization;
 using EgressTls.Webhook.Admission;
@@ -142,6 +143,41 @@ public sealed class GoldenEndToEndTests
         Skipped s => "skipped " + s.Reason + " " + s.Detail,
         _ => result.GetType().Name,
     };
+
+    // Values shared by many operations are written from their JSON, encoded once (SharedValue): the patch
+    // must be the one their nodes give.
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void The_patch_written_from_shared_values_json_is_the_patch_their_nodes_give(string name)
+    {
+        var c = Load(name);
+        var result = Renderer.Render(new RenderInput(c.Object, c.Operation, c.Namespace, c.Secrets, c.OldObject, SecretsComplete: true),
+            RenderOptionsFactory.Create(c.Config));
+        if (result is not Mutated { Patch.IsEmpty: false } mutated)
+        {
+            return;
+        }
+
+        var fromNodes = mutated.Patch.Select(op => op with { EncodedValue = default }).ToImmutableArray();
+
+        AdmissionResponseWriter.PatchJson(mutated.Patch).Should().Be(AdmissionResponseWriter.PatchJson(fromNodes));
+        Encoding.UTF8.GetString(AdmissionResponseWriter.EncodePatch(mutated.Patch)).Should().Be(Encoding.UTF8.GetString(AdmissionResponseWriter.EncodePatch(fromNodes)));
+    }
+
+    [Fact]
+    public void A_shared_value_is_written_from_its_json()
+    {
+        var shared = new SharedValue(new JsonObject { ["name"] = "SSL_CERT_FILE", ["value"] = "/etc/egress-tls/trust/ca-bundle.crt" });
+        var builder = new PatchBuilder(JsonNode.Parse("""{"spec":{"containers":[{"name":"a","env":[]}]}}""")!.AsObject());
+
+        builder.Append(["spec", "containers", "0", "env"], shared);
+        var operation = builder.Operations.Single();
+
+        operation.Value.Should().BeSameAs(shared.Node);
+        Encoding.UTF8.GetString(operation.EncodedValue.Span).Should().Be(shared.Node.ToJsonString());
+        var tampered = operation with { EncodedValue = Encoding.UTF8.GetBytes("""{"from":"json"}""") };
+        AdmissionResponseWriter.PatchJson([tampered]).Should().Be("""[{"op":"add","path":"/spec/containers/0/env/-","value":{"from":"json"}}]""");
+    }
 
     [Theory]
     [MemberData(nameof(Cases))]

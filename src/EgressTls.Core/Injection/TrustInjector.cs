@@ -165,7 +165,7 @@ public static class TrustInjector
 
     private sealed record Mount(string Path, string Volume)
     {
-        public JsonObject Node { get; } = new() { ["name"] = Volume, ["mountPath"] = Path, ["readOnly"] = true };
+        public SharedValue Node { get; } = new(new JsonObject { ["name"] = Volume, ["mountPath"] = Path, ["readOnly"] = true });
 
         public byte[] PathUtf8 { get; } = Encoding.UTF8.GetBytes(Path);
     }
@@ -179,7 +179,7 @@ public static class TrustInjector
 
     private sealed record Variable(string Name, string Value)
     {
-        public JsonObject Entry { get; } = new() { ["name"] = Name, ["value"] = Value };
+        public SharedValue Entry { get; } = new(new JsonObject { ["name"] = Name, ["value"] = Value });
     }
 
     private static Written WrittenFor(string dir)

@@ -184,7 +184,17 @@ public sealed class PatchBuilder
 
     /// <summary>Appends to the array at <paramref name="arrayPath"/> with <c>/-</c>, creating an empty array
     /// first when missing. The builder keeps <paramref name="value"/>: do not change it afterwards.</summary>
-    public void Append(IReadOnlyList<string> arrayPath, JsonNode value)
+    public void Append(IReadOnlyList<string> arrayPath, JsonNode value) => Append(arrayPath, value, default);
+
+    /// <summary>Like <see cref="Append(IReadOnlyList{string}, JsonNode)"/> for a value shared by many operations,
+    /// recorded with its JSON (<see cref="PatchOperation.EncodedValue"/>).</summary>
+    public void Append(IReadOnlyList<string> arrayPath, SharedValue value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        Append(arrayPath, value.Node, value.Json);
+    }
+
+    private void Append(IReadOnlyList<string> arrayPath, JsonNode value, ReadOnlyMemory<byte> encoded)
     {
         if (lastAppend is not { } last || !StartsWith(arrayPath, arrayPath.Count, last.Array))
         {
@@ -200,7 +210,7 @@ public sealed class PatchBuilder
             lastAppendPointer = Pointer(arrayPath, arrayPath.Count, "-");
         }
 
-        Record("add", lastAppendPointer!, value);
+        Record("add", lastAppendPointer!, value, encoded);
         last.Items.Add(value);
     }
 
@@ -478,8 +488,8 @@ public sealed class PatchBuilder
         Record(op, Pointer(path, length, last), value);
 
     // A value already in a tree is copied; others are kept as given (they may be shared: see PatchOperation).
-    private void Record(string op, string pointer, JsonNode? value) =>
-        operations.Add(new PatchOperation(op, pointer, value is { Parent: not null } ? value.DeepClone() : value));
+    private void Record(string op, string pointer, JsonNode? value, ReadOnlyMemory<byte> encoded = default) =>
+        operations.Add(new PatchOperation(op, pointer, value is { Parent: not null } ? value.DeepClone() : value) { EncodedValue = encoded });
 
     private static string Pointer(IReadOnlyList<string> path, int length, string? last)
     {

@@ -135,7 +135,12 @@ internal static class AdmissionResponseWriter
             writer.WriteStartObject();
             writer.WriteString("op"u8, op.Op);
             writer.WriteString("path"u8, op.Path);
-            if (op.Value is not null)
+            if (!op.EncodedValue.IsEmpty)
+            {
+                writer.WritePropertyName("value"u8);
+                writer.WriteRawValue(op.EncodedValue.Span, skipInputValidation: true);
+            }
+            else if (op.Value is not null)
             {
                 writer.WritePropertyName("value"u8);
                 op.Value.WriteTo(writer);
