@@ -222,6 +222,38 @@ public sealed class AdmissionMemoTests
     }
 
     [Fact]
+    public void The_memo_says_it_would_keep_a_decision_once_its_key_was_sighted_and_while_it_is_held()
+    {
+        var memo = new AdmissionMemo(capacity: 1);
+        var options = new RenderOptions();
+        var ns = NamespaceInfo.Bare("team-a");
+
+        memo.WouldKeep(Key(1)).Should().BeFalse("never sighted");
+        memo.Add(Key(1), Entry(options, ns, 10));
+        memo.WouldKeep(Key(1)).Should().BeTrue("sighted once");
+        memo.Add(Key(1), Entry(options, ns, 10)).Should().BeTrue();
+        memo.WouldKeep(Key(1)).Should().BeTrue("held");
+        memo.Add(Key(2), Entry(options, ns, 10));
+        memo.Add(Key(2), Entry(options, ns, 10));
+        memo.WouldKeep(Key(1)).Should().BeFalse("evicted, and its sighting was used");
+        new AdmissionMemo(capacity: 0).WouldKeep(Key(1)).Should().BeFalse("a memo of capacity 0 keeps nothing");
+    }
+
+    [Fact]
+    public async Task A_first_sighting_is_answered_without_encoding_its_patch_for_the_memo_and_a_second_with()
+    {
+        var context = new Context();
+
+        var first = await context.AdmitAsync(Reviews.Pod("uid-1", Intercept.DeepClone().AsObject()));
+        var second = await context.AdmitAsync(Reviews.Pod("uid-2", Intercept.DeepClone().AsObject()));
+
+        first.Outcome.EncodedPatch.Should().BeNull();
+        second.Outcome.EncodedPatch.Should().NotBeNull();
+        AdmissionResponseWriter.Build("u", first.Outcome)["response"]!["patch"]!.GetValue<string>()
+            .Should().Be(AdmissionResponseWriter.Build("u", second.Outcome)["response"]!["patch"]!.GetValue<string>());
+    }
+
+    [Fact]
     public void The_memo_keeps_at_most_its_capacity_and_forgets_the_least_recently_used()
     {
         var memo = new AdmissionMemo(capacity: 3);

@@ -80,7 +80,15 @@ internal sealed class AdmissionHandler(
                     ObjectElement = request.ObjectElement,
                 };
                 result = Renderer.Render(input, options, memo.Generations, prepared);
-                answer = Answer(result).Prepared();
+                answer = Answer(result);
+
+                // Encoded once for the memo only when it will keep the decision: a first sighting is answered
+                // straight from the patch.
+                if (memo.WouldKeep(key))
+                {
+                    answer = answer.Prepared();
+                }
+
                 memo.Add(key, new AdmissionMemo.Entry(options, ns, secretsComplete, names, secrets, result, answer,
                     request.ObjectJson.Length + request.OldObjectJson.Length + (answer.EncodedPatch?.Length ?? 0)));
             }

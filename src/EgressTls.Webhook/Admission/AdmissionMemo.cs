@@ -221,6 +221,22 @@ internal sealed class AdmissionMemo
         return ReferenceEquals(entry.Options, options) && entry.SecretsComplete == secretsComplete && entry.Namespace.HasSameContent(ns) ? entry : null;
     }
 
+    /// <summary>Whether <see cref="Add"/> would keep a decision for <paramref name="key"/> now: it is held, or was
+    /// sighted before (the caller prepares what an entry keeps only then; the answer is the same either way).</summary>
+    public bool WouldKeep(Key key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        if (capacity == 0)
+        {
+            return false;
+        }
+
+        lock (gate)
+        {
+            return entries.ContainsKey(key) || seen.Contains(key.Sighting);
+        }
+    }
+
     /// <summary>
     /// Remembers a decision (replacing any entry of <paramref name="key"/>) from the second time its key is
     /// added on: a pod seen once (a bare pod, one with per-pod values Render reads) is the common case

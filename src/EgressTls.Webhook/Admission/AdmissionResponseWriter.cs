@@ -44,7 +44,14 @@ internal static class AdmissionResponseWriter
         {
             writer.WriteString("patchType"u8, "JSONPatch"u8);
             writer.WritePropertyName("patch"u8);
-            writer.WriteRawValue(outcome.EncodedPatch ?? EncodePatch(outcome.Patch), skipInputValidation: true);
+            if (outcome.EncodedPatch is { } encoded)
+            {
+                writer.WriteRawValue(encoded, skipInputValidation: true);
+            }
+            else
+            {
+                WritePatchBase64(writer, outcome.Patch);
+            }
         }
 
         if (!outcome.Allowed)
@@ -75,15 +82,37 @@ internal static class AdmissionResponseWriter
     }
 
     /// <summary>response.patch for <paramref name="patch"/>: the JSON string literal (quoted, escaped) of the
-    /// base64 of <see cref="PatchJson"/>'s bytes.</summary>
+    /// base64 of <see cref="PatchJson"/>'s bytes (kept by a remembered decision, written many times).</summary>
     public static byte[] EncodePatch(ImmutableArray<PatchOperation> patch)
     {
-        // The JSON and its base64 go through per-thread buffers: only the literal itself is allocated
-        // (growing fresh buffers cost several times the patch size on every cold admission, issue 8).
-        var json = PatchBuffer ??= new ArrayBufferWriter<byte>(16 * 1024);
         var literal = LiteralBuffer ??= new ArrayBufferWriter<byte>(16 * 1024);
-        json.ResetWrittenCount();
         literal.ResetWrittenCount();
+        try
+        {
+            using (var writer = new Utf8JsonWriter(literal, WriterOptions))
+            {
+                WritePatchBase64(writer, patch);
+            }
+
+            return literal.WrittenSpan.ToArray();
+        }
+        finally
+        {
+            // A rare huge patch does not keep its buffer for the thread's lifetime.
+            if (literal.Capacity > MaxKeptBuffer)
+            {
+                LiteralBuffer = null;
+            }
+        }
+    }
+
+    // Writes the base64 of the patch JSON as a string value. The JSON and its base64 go through per-thread and
+    // pooled buffers: an answer written once (a decision not remembered) allocates nothing for its patch
+    // (growing fresh buffers cost several times the patch size on every cold admission, issue 8).
+    private static void WritePatchBase64(Utf8JsonWriter writer, ImmutableArray<PatchOperation> patch)
+    {
+        var json = PatchBuffer ??= new ArrayBufferWriter<byte>(16 * 1024);
+        json.ResetWrittenCount();
         try
         {
             WritePatch(json, patch);
@@ -91,29 +120,18 @@ internal static class AdmissionResponseWriter
             try
             {
                 Base64.EncodeToUtf8(json.WrittenSpan, base64, out _, out var written);
-                using (var writer = new Utf8JsonWriter(literal, WriterOptions))
-                {
-                    writer.WriteStringValue(base64.AsSpan(0, written));
-                }
+                writer.WriteStringValue(base64.AsSpan(0, written));
             }
             finally
             {
                 ArrayPool<byte>.Shared.Return(base64);
             }
-
-            return literal.WrittenSpan.ToArray();
         }
         finally
         {
-            // A rare huge patch does not keep its buffers for the thread's lifetime.
             if (json.Capacity > MaxKeptBuffer)
             {
                 PatchBuffer = null;
-            }
-
-            if (literal.Capacity > MaxKeptBuffer)
-            {
-                LiteralBuffer = null;
             }
         }
     }
