@@ -47,19 +47,20 @@ public static class TrustInjector
         }
 
         var warnings = ImmutableArray.CreateBuilder<string>();
-        var written = WrittenFor(options.TrustMountPath.TrimEnd('/'));
+        var written = WrittenFor(options.TrustMountPath.TrimEnd('/'), options.TrustBundleName);
         var dir = written.Dir;
         var spec = Member(builder.Original, "spec"u8, JsonValueKind.Object);
 
         // The two volumes have different names, so the second check cannot find the first one appended.
-        if (!EnsureVolume(builder, spec, TrustPaths.VolumeName, VolumeNameUtf8, BundleVolume(options), warnings))
+        if (!EnsureVolume(builder, spec, TrustPaths.VolumeName, VolumeNameUtf8, written.BundleVolume, warnings))
         {
             return new TrustInjection(false, warnings.ToImmutable());
         }
 
-        var systemVolume = systemPaths && EnsureVolume(builder, spec, TrustPaths.SystemVolumeName, SystemVolumeNameUtf8, SystemVolume(options), warnings);
+        var systemVolume = systemPaths && EnsureVolume(builder, spec, TrustPaths.SystemVolumeName, SystemVolumeNameUtf8, written.SystemVolume, warnings);
 
         List<(string Path, string Volume)> added = [];
+        var found = new (int Index, JsonElement? Entry)[VariableNamesUtf8.Length];
         for (var l = 0; l < Containers.Length; l++)
         {
             var list = Containers[l];
@@ -77,8 +78,7 @@ public static class TrustInjector
                 }
 
                 string[] container = ["spec", list, i.ToString(System.Globalization.CultureInfo.InvariantCulture)];
-                var name = Member(item, "name"u8, JsonValueKind.String)?.GetString() ?? $"{list}[{i}]";
-                var label = list == "initContainers" ? $"init container {ValueQuoteName(name)}" : $"container {ValueQuoteName(name)}";
+                var label = new ContainerLabel(item, list, i);
                 string[] mountsPath = [.. container, "volumeMounts"];
                 var mounts = Member(item, "volumeMounts"u8, JsonValueKind.Array);
                 added.Clear();
@@ -98,7 +98,7 @@ public static class TrustInjector
                     }
                 }
 
-                AddEnvironment(builder, item, container, written, label, warnings);
+                AddEnvironment(builder, item, container, written, label, warnings, found);
             }
         }
 
@@ -125,38 +125,53 @@ public static class TrustInjector
     // After FileVariables, which it is made from (static fields are initialised in order).
     private static readonly byte[][] VariableNamesUtf8 = [.. FileVariables.Select(v => v.Name).Append(JavaToolOptions).Select(Encoding.UTF8.GetBytes)];
 
-    private static string ValueQuoteName(string name) => Annotations.ValueQuote.Quote(name);
+    /// <summary>How warnings name a container (<c>container "app"</c>, <c>init container "migrate"</c>), spelled
+    /// out only when a warning is written.</summary>
+    private readonly record struct ContainerLabel(JsonElement Container, string List, int Index)
+    {
+        public override string ToString()
+        {
+            var name = Member(Container, "name"u8, JsonValueKind.String)?.GetString() ?? $"{List}[{Index}]";
+            return $"{(List == "initContainers" ? "init container" : "container")} {Annotations.ValueQuote.Quote(name)}";
+        }
+    }
 
-    private static JsonObject BundleVolume(RenderOptions options) => new()
+    private static JsonObject BundleVolume(string bundleName) => new()
     {
         ["name"] = TrustPaths.VolumeName,
-        ["configMap"] = new JsonObject { ["name"] = options.TrustBundleName },
+        ["configMap"] = new JsonObject { ["name"] = bundleName },
     };
 
-    private static JsonObject SystemVolume(RenderOptions options) => new()
+    private static JsonObject SystemVolume(string bundleName) => new()
     {
         ["name"] = TrustPaths.SystemVolumeName,
         ["configMap"] = new JsonObject
         {
-            ["name"] = options.TrustBundleName,
+            ["name"] = bundleName,
             ["items"] = new JsonArray([.. TrustPaths.SystemItems.Select(i => (JsonNode)new JsonObject { ["key"] = i.Key, ["path"] = i.Path })]),
         },
     };
 
     private static readonly string[] VolumesPath = ["spec", "volumes"];
 
-    // The values written for the last trust mount path asked for (one per process in practice).
+    // The values written for the last trust mount path and bundle name asked for (one pair per process in practice).
     private static Written? lastWritten;
 
     /// <summary>
-    /// What the injection writes into every container for one trust mount path <paramref name="Dir"/>, made
-    /// once and shared by the operations of every render (never changed: <see cref="PatchOperation.Value"/>).
+    /// What the injection writes for one trust mount path <paramref name="Dir"/> and bundle ConfigMap
+    /// <paramref name="BundleName"/> (the volumes, and the mounts and variables of every container), made once
+    /// and shared by the operations of every render (never changed: <see cref="PatchOperation.Value"/>).
     /// A large pod's injection made a node and a string for each of them in every container (issue 8).
     /// </summary>
-    private sealed record Written(string Dir, Mount BundleMount, ImmutableArray<Mount> SystemMounts, ImmutableArray<Variable> Variables, Variable Java)
+    private sealed record Written(
+        string Dir, string BundleName, SharedValue BundleVolume, SharedValue SystemVolume, Mount BundleMount, ImmutableArray<Mount> SystemMounts,
+        ImmutableArray<Variable> Variables, Variable Java)
     {
-        public static Written For(string dir) => new(
+        public static Written For(string dir, string bundleName) => new(
             dir,
+            bundleName,
+            new SharedValue(TrustInjector.BundleVolume(bundleName)),
+            new SharedValue(TrustInjector.SystemVolume(bundleName)),
             new Mount(dir, TrustPaths.VolumeName),
             [.. TrustPaths.SystemDirectories.Select(d => new Mount(d, TrustPaths.SystemVolumeName))],
             [.. FileVariables.Select(v => new Variable(v.Name, $"{dir}/{v.File}"))],
@@ -182,12 +197,12 @@ public static class TrustInjector
         public SharedValue Entry { get; } = new(new JsonObject { ["name"] = Name, ["value"] = Value });
     }
 
-    private static Written WrittenFor(string dir)
+    private static Written WrittenFor(string dir, string bundleName)
     {
         var written = Volatile.Read(ref lastWritten);
-        if (written?.Dir != dir)
+        if (written is null || written.Dir != dir || written.BundleName != bundleName)
         {
-            written = Written.For(dir);
+            written = Written.For(dir, bundleName);
             Volatile.Write(ref lastWritten, written);
         }
 
@@ -202,7 +217,7 @@ public static class TrustInjector
     private static bool Has(JsonElement entry, ReadOnlySpan<byte> name) =>
         entry.TryGetProperty(name, out var member) && member.ValueKind != JsonValueKind.Null;
 
-    private static bool EnsureVolume(PatchBuilder builder, JsonElement? spec, string name, byte[] nameUtf8, JsonObject volume, ImmutableArray<string>.Builder warnings)
+    private static bool EnsureVolume(PatchBuilder builder, JsonElement? spec, string name, byte[] nameUtf8, SharedValue volume, ImmutableArray<string>.Builder warnings)
     {
         JsonElement? existing = null;
         if (Member(spec, "volumes"u8, JsonValueKind.Array) is { } volumes)
@@ -223,7 +238,7 @@ public static class TrustInjector
             return true;
         }
 
-        if (JsonNode.DeepEquals(JsonObject.Create(existing.Value), volume))
+        if (JsonNode.DeepEquals(JsonObject.Create(existing.Value), volume.Node))
         {
             return true;
         }
@@ -237,7 +252,7 @@ public static class TrustInjector
     // updates, which would freeze the CA at its first version (kubernetes #50345). `added`: the mounts this
     // injection already appended to the container.
     private static bool EnsureMount(
-        PatchBuilder builder, JsonElement? mounts, List<(string Path, string Volume)> added, string[] mountsPath, Mount mount, string label,
+        PatchBuilder builder, JsonElement? mounts, List<(string Path, string Volume)> added, string[] mountsPath, Mount mount, ContainerLabel label,
         ImmutableArray<string>.Builder warnings)
     {
         var (path, volume) = mount;
@@ -272,7 +287,9 @@ public static class TrustInjector
         }
     }
 
-    private static void AddEnvironment(PatchBuilder builder, JsonElement container, string[] containerPath, Written written, string label, ImmutableArray<string>.Builder warnings)
+    private static void AddEnvironment(
+        PatchBuilder builder, JsonElement container, string[] containerPath, Written written, ContainerLabel label, ImmutableArray<string>.Builder warnings,
+        (int Index, JsonElement? Entry)[] found)
     {
         string[] envPath = [.. containerPath, "env"];
         if (Member(container, "envFrom"u8, JsonValueKind.Array) is { } envFrom && envFrom.GetArrayLength() > 0)
@@ -284,7 +301,7 @@ public static class TrustInjector
         // have distinct names, so none of them can be found by a later lookup). The entries are read as the
         // user wrote them: the only member egress-tls changes in an entry, JAVA_TOOL_OPTIONS' value, is
         // changed last.
-        var found = FindEnv(Member(container, "env"u8, JsonValueKind.Array));
+        FindEnv(Member(container, "env"u8, JsonValueKind.Array), found);
         for (var v = 0; v < written.Variables.Length; v++)
         {
             var variable = written.Variables[v];
@@ -303,7 +320,8 @@ public static class TrustInjector
 
     // Java replaces its roots with the trustStore it is given, so the store holds every root plus the
     // CA (jib #2240); JAVA_TOOL_OPTIONS is appended to, never overwritten (peers.md C1).
-    private static void MergeJavaOptions(PatchBuilder builder, string[] envPath, (int Index, JsonElement? Entry) found, Variable java, string label, ImmutableArray<string>.Builder warnings)
+    private static void MergeJavaOptions(
+        PatchBuilder builder, string[] envPath, (int Index, JsonElement? Entry) found, Variable java, ContainerLabel label, ImmutableArray<string>.Builder warnings)
     {
         var (name, ours) = java;
         if (found.Entry is not { } entry)
@@ -342,15 +360,14 @@ public static class TrustInjector
     }
 
     // The entry of each of FileVariables, then of JAVA_TOOL_OPTIONS, with its index in the env as the API
-    // server sent it (names compared as UTF-8); the last entry wins when a name repeats (kubelet builds the
-    // environment in order).
-    private static (int Index, JsonElement? Entry)[] FindEnv(JsonElement? env)
+    // server sent it (names compared as UTF-8), into `found`; the last entry wins when a name repeats
+    // (kubelet builds the environment in order).
+    private static void FindEnv(JsonElement? env, (int Index, JsonElement? Entry)[] found)
     {
-        var found = new (int Index, JsonElement? Entry)[FileVariables.Length + 1];
         found.AsSpan().Fill((-1, null));
         if (env is not { } items)
         {
-            return found;
+            return;
         }
 
         var i = 0;
@@ -363,8 +380,6 @@ public static class TrustInjector
 
             i++;
         }
-
-        return found;
     }
 
     // The index in `found` of a variable egress-tls sets (FileVariables, then JAVA_TOOL_OPTIONS last), or -1.

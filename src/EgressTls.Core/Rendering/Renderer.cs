@@ -196,8 +196,32 @@ public static class Renderer
         var status = intent?.Status(trustInjected) ?? TrustStatus.Value(profile, request with { InjectCa = trustInjected }, options);
         builder.SetOwnedMember(["metadata", "annotations"], TrustStatus.Key, JsonValue.Create(status));
 
-        var ordered = objects.Select((o, i) => (o, i)).OrderBy(x => x.o.ApplyRank).ThenBy(x => x.i).Select(x => x.o);
-        return new Mutated(builder.Operations, [.. ordered], warnings.ToImmutable());
+        return new Mutated(builder.Operations, InApplyOrder(objects), warnings.ToImmutable());
+    }
+
+    // The objects by ApplyRank, keeping their order within a rank (an insertion sort: a handful of objects).
+    private static ImmutableArray<GeneratedObject> InApplyOrder(List<GeneratedObject> objects)
+    {
+        var ranked = new (int Rank, GeneratedObject Object)[objects.Count];
+        for (var i = 0; i < ranked.Length; i++)
+        {
+            var item = (objects[i].ApplyRank, objects[i]);
+            var j = i;
+            for (; j > 0 && ranked[j - 1].Rank > item.ApplyRank; j--)
+            {
+                ranked[j] = ranked[j - 1];
+            }
+
+            ranked[j] = item;
+        }
+
+        var ordered = ImmutableArray.CreateBuilder<GeneratedObject>(ranked.Length);
+        foreach (var (_, item) in ranked)
+        {
+            ordered.Add(item);
+        }
+
+        return ordered.MoveToImmutable();
     }
 
     /// <summary>The namespace trust bundle ConfigMap (data filled by the shell), as admission and the
