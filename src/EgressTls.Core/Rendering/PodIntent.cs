@@ -16,6 +16,7 @@ internal sealed class PodIntent
     private readonly string namespaceName;
     private readonly RenderOptions options;
     private ProfileBox? profile;
+    private GeneratedObject? trustBundle;
     private string? statusInjected;
     private string? statusNotInjected;
 
@@ -45,6 +46,9 @@ internal sealed class PodIntent
     public string Status(bool trustInjected) => trustInjected
         ? statusInjected ??= TrustStatus.Value(Profile, Request with { InjectCa = true }, options)
         : statusNotInjected ??= TrustStatus.Value(Profile, Request with { InjectCa = false }, options);
+
+    /// <summary><see cref="Renderer.TrustBundle"/> of the namespace (shared: read-only, as generated objects are).</summary>
+    public GeneratedObject TrustBundle => trustBundle ??= Renderer.TrustBundle(namespaceName, options);
 
     // Tells "not made yet" from "made, and there is no profile".
     private sealed record ProfileBox(EgressProfile? Value);

@@ -177,7 +177,7 @@ public static class Renderer
             trustInjected = trust.Injected;
             if (trustInjected)
             {
-                objects.Insert(0, TrustBundle(ns.Name, options));
+                objects.Insert(0, intent?.TrustBundle ?? TrustBundle(ns.Name, options));
             }
         }
 

@@ -132,7 +132,7 @@ internal sealed class AdmissionMemo
     private static List<JsonElement> IgnoredPodValues(JsonElement pod)
     {
         var values = new List<JsonElement>();
-        foreach (var path in IgnoredPodFields)
+        foreach (var path in IgnoredPodPathsUtf8)
         {
             Collect(pod, path, 0, values);
         }
@@ -140,20 +140,24 @@ internal sealed class AdmissionMemo
         return values;
     }
 
-    private static void Collect(JsonElement element, string[] path, int depth, List<JsonElement> values)
+    // IgnoredPodFields as UTF-8 member names (a string name is transcoded on every lookup); null stands for `*`.
+    private static readonly byte[]?[][] IgnoredPodPathsUtf8 =
+        [.. IgnoredPodFields.Select(path => path.Select(token => token == "*" ? null : Encoding.UTF8.GetBytes(token)).ToArray())];
+
+    private static void Collect(JsonElement element, byte[]?[] path, int depth, List<JsonElement> values)
     {
         if (depth == path.Length)
         {
             values.Add(element);
         }
-        else if (path[depth] == "*" && element.ValueKind == JsonValueKind.Array)
+        else if (path[depth] is null && element.ValueKind == JsonValueKind.Array)
         {
             foreach (var item in element.EnumerateArray())
             {
                 Collect(item, path, depth + 1, values);
             }
         }
-        else if (path[depth] == "*" && element.ValueKind == JsonValueKind.Object)
+        else if (path[depth] is null && element.ValueKind == JsonValueKind.Object)
         {
             foreach (var member in element.EnumerateObject())
             {
@@ -163,7 +167,7 @@ internal sealed class AdmissionMemo
                 }
             }
         }
-        else if (element.ValueKind == JsonValueKind.Object && element.TryGetProperty(path[depth], out var child))
+        else if (path[depth] is { } name && element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var child))
         {
             Collect(child, path, depth + 1, values);
         }

@@ -64,6 +64,17 @@ public class RendererTests
     }
 
     [Fact]
+    public void Trust_injection_refuses_a_patch_that_already_changed_the_pod_it_reads_as_admitted()
+    {
+        var builder = new EgressTls.Core.Patching.PatchBuilder(Pod("{}"));
+        builder.AddMember(["spec"], "hostname", JsonValue.Create("h"));
+
+        var inject = () => EgressTls.Core.Injection.TrustInjector.Inject(builder, Options, systemPaths: false);
+
+        inject.Should().Throw<InvalidOperationException>().WithMessage("*first operations*");
+    }
+
+    [Fact]
     public void Errors_in_namespace_defaults_name_the_namespace()
     {
         var ns = OptedIn with
