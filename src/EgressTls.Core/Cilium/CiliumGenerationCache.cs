@@ -23,29 +23,13 @@ public sealed class CiliumGenerationCache
     /// <summary>Profiles kept at most by default.</summary>
     public const int DefaultCapacity = 256;
 
-    private readonly Dictionary<Key, LinkedListNode<(Key Key, CiliumGeneration Generation)>> entries = [];
-    private readonly LinkedList<(Key Key, CiliumGeneration Generation)> recency = []; // most recently used first
-    private readonly Lock gate = new();
-    private readonly int capacity;
+    private readonly BoundedLru<Key, CiliumGeneration> entries;
 
     /// <summary>A cache of at most <paramref name="capacity"/> profiles (0 turns it off).</summary>
-    public CiliumGenerationCache(int capacity = DefaultCapacity)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(capacity);
-        this.capacity = capacity;
-    }
+    public CiliumGenerationCache(int capacity = DefaultCapacity) => entries = new BoundedLru<Key, CiliumGeneration>(capacity);
 
     /// <summary>Profiles held now.</summary>
-    public int Count
-    {
-        get
-        {
-            lock (gate)
-            {
-                return entries.Count;
-            }
-        }
-    }
+    public int Count => entries.Count;
 
     /// <summary>
     /// What <see cref="CiliumObjects.Generate"/> returns for <paramref name="profile"/> and
@@ -56,41 +40,13 @@ public sealed class CiliumGenerationCache
     {
         ArgumentNullException.ThrowIfNull(profile);
         ArgumentNullException.ThrowIfNull(options);
-        if (capacity == 0 || !Cacheable(profile))
+        if (!Cacheable(profile))
         {
             return CiliumObjects.Generate(profile, options);
         }
 
         var key = new Key(options, profile.Namespace, profile.Id, ProfileBuilder.CanonicalUsing(profile, profile.Intercept, profile.Mtls, profile.OtherEgress));
-        lock (gate)
-        {
-            if (entries.TryGetValue(key, out var node))
-            {
-                recency.Remove(node);
-                recency.AddFirst(node);
-                return node.Value.Generation;
-            }
-        }
-
-        // Generated outside the lock: two threads may both generate a new profile; both results are equal.
-        var generation = CiliumObjects.Generate(profile, options);
-        lock (gate)
-        {
-            if (entries.TryGetValue(key, out var node))
-            {
-                return node.Value.Generation;
-            }
-
-            entries[key] = recency.AddFirst((key, generation));
-            while (entries.Count > capacity)
-            {
-                var last = recency.Last!;
-                recency.RemoveLast();
-                entries.Remove(last.Value.Key);
-            }
-        }
-
-        return generation;
+        return entries.GetOrAdd(key, profile, static (key, profile) => CiliumObjects.Generate(profile, key.Options));
     }
 
     // The shape ProfileBuilder.Build gives: no owner, selected by the profile label = id.

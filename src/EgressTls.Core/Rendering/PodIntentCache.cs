@@ -22,72 +22,21 @@ public sealed class PodIntentCache
     /// <summary>Intents kept at most by default.</summary>
     public const int DefaultCapacity = 256;
 
-    private readonly Dictionary<Key, LinkedListNode<(Key Key, PodIntent Intent)>> entries = [];
-    private readonly LinkedList<(Key Key, PodIntent Intent)> recency = []; // most recently used first
-    private readonly Lock gate = new();
-    private readonly int capacity;
+    private readonly BoundedLru<Key, PodIntent> entries;
 
     /// <summary>A cache of at most <paramref name="capacity"/> intents (0 turns it off).</summary>
-    public PodIntentCache(int capacity = DefaultCapacity)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(capacity);
-        this.capacity = capacity;
-    }
+    public PodIntentCache(int capacity = DefaultCapacity) => entries = new BoundedLru<Key, PodIntent>(capacity);
 
     /// <summary>Intents held now.</summary>
-    public int Count
-    {
-        get
-        {
-            lock (gate)
-            {
-                return entries.Count;
-            }
-        }
-    }
+    public int Count => entries.Count;
 
     /// <summary>
     /// The intent of a pod whose <c>egress-tls.io/</c> annotations (string values) are
-    /// <paramref name="annotations"/> (sorted by name), in <paramref name="ns"/> under <paramref name="options"/>: the
-    /// remembered one, else a new one (remembered, evicting the least recently used beyond the capacity).
+    /// <paramref name="annotations"/> (sorted by name), in <paramref name="ns"/> under <paramref name="options"/>:
+    /// the remembered one, else a new one (remembered, evicting the least recently used beyond the capacity).
     /// </summary>
-    internal PodIntent Get(ImmutableArray<KeyValuePair<string, string>> annotations, NamespaceInfo ns, RenderOptions options)
-    {
-        if (capacity == 0)
-        {
-            return Make(annotations, ns, options);
-        }
-
-        var key = new Key(options, ns, annotations);
-        lock (gate)
-        {
-            if (entries.TryGetValue(key, out var node))
-            {
-                recency.Remove(node);
-                recency.AddFirst(node);
-                return node.Value.Intent;
-            }
-        }
-
-        // Made outside the lock: two threads may both make a new intent; both are equal.
-        var intent = Make(annotations, ns, options);
-        lock (gate)
-        {
-            if (entries.TryGetValue(key, out var node))
-            {
-                return node.Value.Intent;
-            }
-
-            entries[key] = recency.AddFirst((key, intent));
-            if (entries.Count > capacity)
-            {
-                entries.Remove(recency.Last!.Value.Key);
-                recency.RemoveLast();
-            }
-        }
-
-        return intent;
-    }
+    internal PodIntent Get(ImmutableArray<KeyValuePair<string, string>> annotations, NamespaceInfo ns, RenderOptions options) =>
+        entries.GetOrAdd(new Key(options, ns, annotations), static key => key.Make());
 
     /// <summary>The intent made afresh (what <see cref="Get"/> remembers).</summary>
     internal static PodIntent Make(IEnumerable<KeyValuePair<string, string>> annotations, NamespaceInfo ns, RenderOptions options)
@@ -150,5 +99,7 @@ public sealed class PodIntentCache
         public override bool Equals(object? obj) => Equals(obj as Key);
 
         public override int GetHashCode() => hash;
+
+        public PodIntent Make() => PodIntentCache.Make(annotations, ns, options);
     }
 }
