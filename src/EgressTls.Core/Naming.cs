@@ -13,6 +13,12 @@ public static class Naming
     /// <summary>The annotation and label prefix.</summary>
     public const string Prefix = "egress-tls.io/";
 
+    private static readonly byte[] PrefixUtf8 = Encoding.UTF8.GetBytes(Prefix);
+
+    /// <summary>Whether a label or annotation read as parsed JSON is named with <see cref="Prefix"/> (compared as
+    /// the bytes sent, without making a string of the name, unless JSON escaped it).</summary>
+    public static bool IsOwn(System.Text.Json.JsonProperty member) => JsonMembers.NameStartsWith(member, Prefix, PrefixUtf8);
+
     /// <summary>Label on every object egress-tls writes (<c>app.kubernetes.io/managed-by=egress-tls</c>).</summary>
     public const string ManagedByLabel = "app.kubernetes.io/managed-by";
 

@@ -35,10 +35,9 @@ public static class FluxProvider
 
     /// <summary>The same for the object as parsed JSON.</summary>
     public static bool IsProvider(JsonElement obj) =>
-        obj.ValueKind == JsonValueKind.Object
-        && obj.TryGetProperty("kind"u8, out var kind) && kind.ValueKind == JsonValueKind.String && kind.ValueEquals("Provider"u8)
-        && obj.TryGetProperty("apiVersion"u8, out var apiVersion) && apiVersion.ValueKind == JsonValueKind.String
-        && (apiVersion.ValueEquals("notification.toolkit.fluxcd.io/v1beta3"u8) || apiVersion.ValueEquals("notification.toolkit.fluxcd.io/v1beta2"u8));
+        JsonMembers.Member(obj, "kind"u8, JsonValueKind.String) is { } kind && kind.ValueEquals(Kind)
+        && JsonMembers.Member(obj, "apiVersion"u8, JsonValueKind.String) is { } apiVersion
+        && (apiVersion.ValueEquals(V1Beta3) || apiVersion.ValueEquals(V1Beta2));
 
     /// <summary>
     /// The profile id of the Provider named <paramref name="name"/>: derived from the name, not from the

@@ -1,10 +1,10 @@
 using System.Collections.Immutable;
-using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using EgressTls.Core.Patching;
 using EgressTls.Core.Rendering;
+using static EgressTls.Core.JsonMembers;
 
 namespace EgressTls.Core.Injection;
 
@@ -209,14 +209,6 @@ public static class TrustInjector
         return written;
     }
 
-    // The member `name` of `element` when it is an object holding one of `kind`, else null.
-    private static JsonElement? Member(JsonElement? element, ReadOnlySpan<byte> name, JsonValueKind kind) =>
-        element is { ValueKind: JsonValueKind.Object } map && map.TryGetProperty(name, out var member) && member.ValueKind == kind ? member : null;
-
-    // Whether `entry` has the member `name` with a value other than null.
-    private static bool Has(JsonElement entry, ReadOnlySpan<byte> name) =>
-        entry.TryGetProperty(name, out var member) && member.ValueKind != JsonValueKind.Null;
-
     private static bool EnsureVolume(PatchBuilder builder, JsonElement? spec, string name, byte[] nameUtf8, SharedValue volume, ImmutableArray<string>.Builder warnings)
     {
         JsonElement? existing = null;
@@ -396,20 +388,6 @@ public static class TrustInjector
         }
 
         return -1;
-    }
-
-    // The UTF-8 of a string element as sent, when it has no escape sequence (then it is the value itself).
-    private static bool TryUnescaped(JsonElement text, out ReadOnlySpan<byte> value)
-    {
-        var raw = JsonMarshal.GetRawUtf8Value(text);
-        if (raw.Length < 2 || raw.IndexOf((byte)'\\') >= 0)
-        {
-            value = default;
-            return false;
-        }
-
-        value = raw[1..^1];
-        return true;
     }
 
     private static string? StringValue(JsonElement entry) => Member(entry, "value"u8, JsonValueKind.String)?.GetString();

@@ -7,6 +7,7 @@ using EgressTls.Core.Flux;
 using EgressTls.Core.Injection;
 using EgressTls.Core.Model;
 using EgressTls.Core.Patching;
+using static EgressTls.Core.JsonMembers;
 
 namespace EgressTls.Core.Rendering;
 
@@ -130,8 +131,7 @@ public static class Renderer
             : AnnotationParser.Parse(effective, ns.Name, input.Secrets, input.SecretsComplete);
         var errors = request.Errors.ToBuilder();
         errors.AddRange(PodShape.Check(element));
-        if (request.NeedsCilium && element.TryGetProperty("spec"u8, out var spec) && spec.ValueKind == JsonValueKind.Object
-            && spec.TryGetProperty("hostNetwork"u8, out var host) && host.ValueKind == JsonValueKind.True)
+        if (request.NeedsCilium && Member(Member(element, "spec"u8, JsonValueKind.Object), "hostNetwork"u8, JsonValueKind.True) is not null)
         {
             // Cilium policies select endpoints, and a host-network pod is the node's endpoint, not its own:
             // no CiliumNetworkPolicy redirects its traffic. Trust injection alone still works.
@@ -277,8 +277,7 @@ public static class Renderer
     /// <summary>The same read from the object as parsed JSON, making strings of those annotations only.</summary>
     internal static ImmutableArray<KeyValuePair<string, string>> OwnAnnotations(JsonElement obj)
     {
-        if (obj.ValueKind != JsonValueKind.Object || !obj.TryGetProperty("metadata"u8, out var metadata) || metadata.ValueKind != JsonValueKind.Object
-            || !metadata.TryGetProperty("annotations"u8, out var annotations) || annotations.ValueKind != JsonValueKind.Object)
+        if (Member(Member(obj, "metadata"u8, JsonValueKind.Object), "annotations"u8, JsonValueKind.Object) is not { } annotations)
         {
             return [];
         }
@@ -286,7 +285,7 @@ public static class Renderer
         var own = ImmutableArray.CreateBuilder<KeyValuePair<string, string>>();
         foreach (var member in annotations.EnumerateObject())
         {
-            if (member.Value.ValueKind == JsonValueKind.String && IsOwn(member))
+            if (member.Value.ValueKind == JsonValueKind.String && Naming.IsOwn(member))
             {
                 own.Add(KeyValuePair.Create(member.Name, member.Value.GetString()!));
             }
@@ -294,15 +293,6 @@ public static class Renderer
 
         own.Sort((a, b) => string.CompareOrdinal(a.Key, b.Key));
         return own.DrainToImmutable();
-    }
-
-    private static readonly byte[] PrefixUtf8 = System.Text.Encoding.UTF8.GetBytes(Naming.Prefix);
-
-    // The name as sent, without making a string of it; an escaped name (JSON may write "/" as "\/") is unescaped first.
-    private static bool IsOwn(JsonProperty member)
-    {
-        var raw = System.Runtime.InteropServices.JsonMarshal.GetRawUtf8PropertyName(member);
-        return raw.IndexOf((byte)'\\') < 0 ? raw.StartsWith(PrefixUtf8) : member.Name.StartsWith(Naming.Prefix, StringComparison.Ordinal);
     }
 
     /// <summary>The string members of <c>metadata.&lt;field&gt;</c> (labels, annotations); other values are ignored.</summary>
@@ -323,16 +313,11 @@ public static class Renderer
         return result;
     }
 
-    private static string? TopString(JsonElement obj, ReadOnlySpan<byte> field) =>
-        obj.ValueKind == JsonValueKind.Object && obj.TryGetProperty(field, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+    private static string? TopString(JsonElement obj, ReadOnlySpan<byte> field) => Member(obj, field, JsonValueKind.String)?.GetString();
 
     private static readonly byte[] EnabledLabelUtf8 = System.Text.Encoding.UTF8.GetBytes(Naming.EnabledLabel);
 
     // metadata.labels[egress-tls.io/enabled] when a string (as StringMap reads labels).
     private static string? EnabledLabel(JsonElement obj) =>
-        obj.ValueKind == JsonValueKind.Object && obj.TryGetProperty("metadata"u8, out var metadata) && metadata.ValueKind == JsonValueKind.Object
-        && metadata.TryGetProperty("labels"u8, out var labels) && labels.ValueKind == JsonValueKind.Object
-        && labels.TryGetProperty(EnabledLabelUtf8, out var enabled) && enabled.ValueKind == JsonValueKind.String
-            ? enabled.GetString()
-            : null;
+        Member(Member(Member(obj, "metadata"u8, JsonValueKind.Object), "labels"u8, JsonValueKind.Object), EnabledLabelUtf8, JsonValueKind.String)?.GetString();
 }

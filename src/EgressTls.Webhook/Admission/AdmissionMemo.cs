@@ -119,15 +119,6 @@ internal sealed class AdmissionMemo
     /// <see cref="IgnoredPodFields"/> stands for (every member but the <c>egress-tls.io/</c> ones).</summary>
     public static bool IgnoredMember(string name) => !name.StartsWith(Naming.Prefix, StringComparison.Ordinal);
 
-    private static readonly byte[] PrefixUtf8 = Encoding.UTF8.GetBytes(Naming.Prefix);
-
-    // The name as sent, without making a string of it; an escaped name (JSON may write "/" as "\/") is unescaped first.
-    private static bool IgnoredMember(JsonProperty member)
-    {
-        var raw = JsonMarshal.GetRawUtf8PropertyName(member);
-        return raw.IndexOf((byte)'\\') < 0 ? !raw.StartsWith(PrefixUtf8) : IgnoredMember(member.Name);
-    }
-
     // The values of IgnoredPodFields present in the pod.
     private static List<JsonElement> IgnoredPodValues(JsonElement pod)
     {
@@ -161,7 +152,7 @@ internal sealed class AdmissionMemo
         {
             foreach (var member in element.EnumerateObject())
             {
-                if (IgnoredMember(member))
+                if (!Naming.IsOwn(member))
                 {
                     Collect(member.Value, path, depth + 1, values);
                 }
