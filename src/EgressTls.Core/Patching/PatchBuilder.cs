@@ -84,44 +84,6 @@ public sealed class PatchBuilder
     public JsonElement Original => original;
 
     /// <summary>
-    /// The value at <paramref name="path"/> (unescaped tokens) as the original parsed JSON, when no recorded
-    /// operation changes anything on the way or beneath it (no member set along the path or under it, no item
-    /// appended to it or under it): then it is exactly what the document with the operations applied holds
-    /// there. False otherwise, including when the path does not exist.
-    /// </summary>
-    public bool TryGetOriginal(IReadOnlyList<string> path, out JsonElement element)
-    {
-        element = default;
-        foreach (var (map, key, _) in members)
-        {
-            if (Overlaps(map, key, path))
-            {
-                return false;
-            }
-        }
-
-        foreach (var (array, _) in appended)
-        {
-            if (Overlaps(array, null, path))
-            {
-                return false;
-            }
-        }
-
-        var current = original;
-        foreach (var token in path)
-        {
-            if (!TryStep(ref current, token))
-            {
-                return false;
-            }
-        }
-
-        element = current;
-        return true;
-    }
-
-    /// <summary>
     /// Adds <paramref name="key"/> = <paramref name="value"/> to the map at <paramref name="mapPath"/>
     /// (created when missing). Returns false, and records nothing, when the key already exists: what is
     /// there belongs to the user and is never replaced. The builder keeps <paramref name="value"/>: do not
@@ -350,20 +312,6 @@ public sealed class PatchBuilder
                 }
 
                 return false;
-            default:
-                return false;
-        }
-    }
-
-    private static bool TryStep(ref JsonElement element, string token)
-    {
-        switch (element.ValueKind)
-        {
-            case JsonValueKind.Object:
-                return element.TryGetProperty(token, out element);
-            case JsonValueKind.Array when int.TryParse(token, NumberStyles.None, CultureInfo.InvariantCulture, out var index) && index < element.GetArrayLength():
-                element = element[index];
-                return true;
             default:
                 return false;
         }
