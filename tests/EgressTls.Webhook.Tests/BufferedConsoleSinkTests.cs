@@ -51,6 +51,31 @@ public class BufferedConsoleSinkTests
             .Should().BeTrue("an idle writer writes a lone line at once");
     }
 
+    [Fact]
+    public void Lines_emitted_a_millisecond_apart_share_a_flush_instead_of_one_each()
+    {
+        var output = new SlowWriter(sleep: false);
+        const int lines = 5;
+        using (var sink = new BufferedConsoleSink(new LineFormatter(), output))
+        {
+            // A first line, flushed on its own, so the writer loop is running (and compiled) before we count.
+            sink.Emit(Event("warm"));
+            SpinWait.SpinUntil(() => output.Flushes > 0 && output.ToString().Contains("warm", StringComparison.Ordinal), TimeSpan.FromSeconds(10))
+                .Should().BeTrue();
+            var before = output.Flushes;
+
+            for (var i = 0; i < lines; i++)
+            {
+                sink.Emit(Event($"0:{i}"));
+                Thread.Sleep(1); // well inside the linger: the writer must not flush between these
+            }
+
+            SpinWait.SpinUntil(() => output.ToString().Contains($"0:{lines - 1}", StringComparison.Ordinal), TimeSpan.FromSeconds(10))
+                .Should().BeTrue();
+            (output.Flushes - before).Should().BeLessThan(lines, "a batch lingers {0} for more lines before it is flushed", BufferedConsoleSink.Linger);
+        }
+    }
+
     private static LogEvent Event(string n) =>
         new(DateTimeOffset.UnixEpoch, LogEventLevel.Information, null, Template, [new LogEventProperty("N", new ScalarValue(n))]);
 
@@ -64,7 +89,7 @@ public class BufferedConsoleSinkTests
     }
 
     // A writer slower than the producers (every flush sleeps), so the queue fills up.
-    private sealed class SlowWriter : StringWriter
+    private sealed class SlowWriter(bool sleep = true) : StringWriter
     {
         private int flushes;
 
@@ -72,9 +97,22 @@ public class BufferedConsoleSinkTests
 
         public override Encoding Encoding => Encoding.UTF8;
 
+        // The sink writes under a lock on its output; reading under the same lock sees whole lines.
+        public override string ToString()
+        {
+            lock (this)
+            {
+                return base.ToString();
+            }
+        }
+
         public override void Flush()
         {
-            Thread.Sleep(1);
+            if (sleep)
+            {
+                Thread.Sleep(1);
+            }
+
             Interlocked.Increment(ref flushes);
             base.Flush();
         }
