@@ -9,13 +9,14 @@ namespace EgressTls.Webhook.Admission;
 
 /// <summary>
 /// <c>POST /mutate</c>: HTTP concerns around <see cref="AdmissionHandler"/> (content type, body limit,
-/// parsing) and the one Information log line per decision. Malformed input is answered 400 (415 for a
+/// parsing) and the one Information log line per decision (<see cref="DecisionLine"/>). Malformed input is answered 400 (415 for a
 /// non-JSON content type, 413 over the limit) with a plain-text reason.
 /// </summary>
 internal sealed partial class MutateEndpoint(
     AdmissionHandler handler,
     AdmissionSettings settings,
     TimeProvider time,
+    DecisionLog decisions,
     ILogger<MutateEndpoint> logger)
 {
     public async Task HandleAsync(HttpContext context)
@@ -76,10 +77,15 @@ internal sealed partial class MutateEndpoint(
             var elapsed = time.GetElapsedTime(started);
             AdmissionMetrics.Decisions.WithLabels(outcome.Decision, outcome.Reason).Inc();
             AdmissionMetrics.Duration.Observe(elapsed.TotalSeconds);
-            LogDecision(
-                admission.Uid, admission.Kind, admission.Namespace, admission.Name, admission.GenerateName, admission.Operation,
-                admission.DryRun, outcome.Decision, outcome.Reason, outcome.Patch.Length, outcome.ObjectCount,
-                Math.Round(elapsed.TotalMilliseconds, 1));
+            if (decisions.IsEnabled)
+            {
+                var activity = System.Diagnostics.Activity.Current;
+                decisions.Write(new DecisionLine(
+                    time.GetUtcNow(), admission.Uid, admission.Kind, admission.Namespace, admission.Name, admission.GenerateName,
+                    admission.Operation, admission.DryRun, outcome.Decision, outcome.Reason, outcome.Patch.Length, outcome.ObjectCount,
+                    Math.Round(elapsed.TotalMilliseconds, 1), activity?.TraceId ?? default, activity?.SpanId ?? default,
+                    context.TraceIdentifier, request.Path.Value ?? "", context.Connection.Id));
+            }
         }
         finally
         {
@@ -127,22 +133,6 @@ internal sealed partial class MutateEndpoint(
         && (type.Equals("application/json", StringComparison.OrdinalIgnoreCase)
             || (type.StartsWith("application/", StringComparison.OrdinalIgnoreCase) && type.EndsWith("+json", StringComparison.OrdinalIgnoreCase)))
         && (parsed.CharSet is null || parsed.CharSet.Trim('"').Equals("utf-8", StringComparison.OrdinalIgnoreCase));
-
-    // The one Information line per admission decision (STYLE.md): identifiers and the outcome, never the object.
-    // A plain template (not a LoggerMessage) so Serilog's ":l" prints names without quotes in the rendered message.
-    private void LogDecision(
-        string uid, string kind, string ns, string name, string generateName, string operation, bool dryRun,
-        string decision, string reason, int patchOps, int objects, double elapsedMs)
-    {
-        using (logger.BeginScope(new Dictionary<string, object> { ["GenerateName"] = generateName }))
-        {
-#pragma warning disable CA1848, CA2254 // one call site; the template is constant
-            logger.LogInformation(
-                "Admission {Decision:l} ({Reason:l}) for {Kind:l} {Namespace:l}/{Name:l} {Operation:l} uid {Uid:l} dryRun={DryRun}: {PatchOps} patch operations, {Objects} objects, {ElapsedMs} ms",
-                decision, reason, kind, ns, name.Length > 0 ? name : generateName + "*", operation, uid, dryRun, patchOps, objects, elapsedMs);
-#pragma warning restore CA1848, CA2254
-        }
-    }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Refused an admission request with HTTP {StatusCode}: {Reason}")]
     private partial void LogRefused(int statusCode, string reason);

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Threading.Channels;
+using EgressTls.Webhook.Admission;
 using Serilog.Core;
 using Serilog.Events;
 using Serilog.Formatting;
@@ -25,7 +26,7 @@ internal sealed class BufferedConsoleSink : ILogEventSink, IDisposable
     /// <summary>How long a batch waits for more lines before it is written and flushed.</summary>
     public static readonly TimeSpan Linger = TimeSpan.FromMilliseconds(20);
 
-    private readonly Channel<LogEvent> queue = Channel.CreateBounded<LogEvent>(new BoundedChannelOptions(Capacity)
+    private readonly Channel<Line> queue = Channel.CreateBounded<Line>(new BoundedChannelOptions(Capacity)
     {
         SingleReader = true,
         FullMode = BoundedChannelFullMode.Wait,
@@ -44,20 +45,25 @@ internal sealed class BufferedConsoleSink : ILogEventSink, IDisposable
         writer = Task.Run(WriteLoopAsync);
     }
 
-    public void Emit(LogEvent logEvent)
+    public void Emit(LogEvent logEvent) => Enqueue(new Line(logEvent, null));
+
+    /// <summary>Queues an admission decision line, written as <see cref="DecisionLine.WriteTo"/> writes it.</summary>
+    public void Emit(DecisionLine decision) => Enqueue(new Line(null, decision));
+
+    private void Enqueue(Line line)
     {
-        if (!queue.Writer.TryWrite(logEvent))
+        if (!queue.Writer.TryWrite(line))
         {
             // Full (the output is slower than the requests) or completed (disposing): wait, never drop.
             try
             {
-                queue.Writer.WriteAsync(logEvent).AsTask().GetAwaiter().GetResult();
+                queue.Writer.WriteAsync(line).AsTask().GetAwaiter().GetResult();
             }
             catch (ChannelClosedException)
             {
                 lock (output)
                 {
-                    formatter.Format(logEvent, output);
+                    Write(line);
                     output.Flush();
                 }
             }
@@ -88,13 +94,27 @@ internal sealed class BufferedConsoleSink : ILogEventSink, IDisposable
 
             lock (output)
             {
-                while (reader.TryRead(out var logEvent))
+                while (reader.TryRead(out var line))
                 {
-                    formatter.Format(logEvent, output);
+                    Write(line);
                 }
 
                 output.Flush();
             }
         }
     }
+
+    private void Write(Line line)
+    {
+        if (line.Decision is { } decision)
+        {
+            decision.WriteTo(output);
+        }
+        else
+        {
+            formatter.Format(line.Event!, output);
+        }
+    }
+
+    private readonly record struct Line(LogEvent? Event, DecisionLine? Decision);
 }

@@ -44,12 +44,13 @@ internal static class WebhookHost
         });
 
         var level = Enum.Parse<LogEventLevel>(config.LogLevel, ignoreCase: true);
+        var console = new BufferedConsoleSink(new RenderedCompactJsonFormatter());
         var serilog = new LoggerConfiguration()
             .MinimumLevel.Is(level)
             .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
             .MinimumLevel.Override("Microsoft.Extensions.Diagnostics.HealthChecks", LogEventLevel.Warning)
             .Enrich.FromLogContext()
-            .WriteTo.Sink(new BufferedConsoleSink(new RenderedCompactJsonFormatter()));
+            .WriteTo.Sink(console);
         if (extraLogSink is not null)
         {
             serilog = serilog.WriteTo.Sink(extraLogSink);
@@ -93,6 +94,7 @@ internal static class WebhookHost
             config.Server.MaxRequestBodyBytes));
         services.AddSingleton(new Cluster.CurrentRenderOptions(RenderOptionsFactory.Create(config)));
         services.AddSingleton(new AdmissionMemo());
+        services.AddSingleton(new DecisionLog(console, extraLogSink, level <= LogEventLevel.Information));
         services.AddSingleton<AdmissionHandler>();
         services.AddSingleton<MutateEndpoint>();
         services.AddHealthChecks().AddCheck<ServingCertificateHealthCheck>("serving-certificate", tags: [HealthEndpoints.ReadyTag]);
