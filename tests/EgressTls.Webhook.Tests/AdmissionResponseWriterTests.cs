@@ -24,6 +24,25 @@ public sealed class AdmissionResponseWriterTests
         response["warnings"]!.AsArray().Select(w => (string)w!).Should().Equal("other egress stays allowed");
     }
 
+    [Theory]
+    [InlineData("~~~???>>>")]
+    [InlineData("a~~~???>>>")]
+    [InlineData("ab~~~???>>>")]
+    public void The_patch_is_sent_as_its_plain_base64_whatever_characters_the_base64_holds(string value)
+    {
+        ImmutableArray<PatchOperation> patch = [new PatchOperation("add", "/metadata/labels/x", JsonValue.Create(value))];
+        var base64 = Convert.ToBase64String(Encoding.UTF8.GetBytes(AdmissionResponseWriter.PatchJson(patch)));
+        base64.Should().ContainAny("+", "/");
+
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        AdmissionResponseWriter.Write(buffer, "u", new AdmissionOutcome(true, patch, [], null, null, "Mutated", "mutated", 0));
+
+        Encoding.UTF8.GetString(buffer.WrittenSpan).Should().Contain("\"patch\":\"" + base64 + "\"", "base64 needs no JSON escaping");
+        Encoding.UTF8.GetString(AdmissionResponseWriter.EncodePatch(patch)).Should().Be("\"" + base64 + "\"");
+        System.Text.Json.JsonDocument.Parse(buffer.WrittenMemory).RootElement.GetProperty("response").GetProperty("patch").GetString()
+            .Should().Be(base64);
+    }
+
     [Fact]
     public void A_rejection_is_a_403_with_every_field_error()
     {
