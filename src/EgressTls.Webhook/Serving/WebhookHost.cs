@@ -110,7 +110,10 @@ internal static class WebhookHost
         app.Use(HandleUnexpectedErrorsAsync);
         app.Use(RouteByPortAsync);
         HealthEndpoints.Map(app);
-        app.MapPost("/mutate", (HttpContext context, MutateEndpoint endpoint) => endpoint.HandleAsync(context));
+        // A plain request delegate with the endpoint resolved once: binding it as a handler parameter would make a
+        // dependency-injection scope for every request.
+        var mutate = new Lazy<MutateEndpoint>(app.Services.GetRequiredService<MutateEndpoint>);
+        app.MapPost("/mutate", context => mutate.Value.HandleAsync(context));
         app.MapMetrics("/metrics");
 
         var startupLog = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("EgressTls.Webhook");
