@@ -87,6 +87,24 @@ public sealed class PublishedApplicationTests(PublishedApplication app, ITestOut
             mutate.StatusCode.Should().Be(HttpStatusCode.OK);
             ((string?)answer["response"]!["uid"]).Should().Be("uid-published");
             (await RunsAsUserAsync(process.Id)).Should().NotBe(0, "the process must not run as root");
+
+            // The decision line reaches standard output (written by the background writer within its linger).
+            string? decision = null;
+            while (decision is null && watch.Elapsed < TimeSpan.FromSeconds(90))
+            {
+                lock (logs)
+                {
+                    decision = logs.ToString().Split('\n').FirstOrDefault(l => l.Contains("\"Uid\":\"uid-published\"", StringComparison.Ordinal));
+                }
+
+                await Task.Delay(25);
+            }
+
+            decision.Should().NotBeNull("one decision line per admission on stdout; the output:\n" + logs);
+            var line = JsonNode.Parse(decision!)!;
+            ((string?)line["Decision"]).Should().Be("Skipped");
+            ((string?)line["@m"]).Should().StartWith("Admission Skipped (");
+            ((string?)line["SourceContext"]).Should().Be("EgressTls.Webhook.Admission.MutateEndpoint");
             output.WriteLine($"publish size: {app.SizeBytes / 1024.0 / 1024.0:0.0} MiB ({app.SizeBytes} bytes), publish time {app.PublishTime.TotalSeconds:0.0}s");
             output.WriteLine($"process start to /readyz 200: {ready!.Value.TotalMilliseconds:0} ms");
             await File.AppendAllTextAsync(Path.Combine(Path.GetTempPath(), "egress-tls-published-figures.txt"),
