@@ -50,7 +50,7 @@ internal static class AdmissionResponseWriter
             }
             else
             {
-                WritePatchBase64(writer, outcome.Patch);
+                WritePatchLiteral(writer, outcome.Patch);
             }
         }
 
@@ -81,58 +81,56 @@ internal static class AdmissionResponseWriter
         writer.WriteEndObject();
     }
 
-    /// <summary>response.patch for <paramref name="patch"/>: the JSON string literal (quoted, escaped) of the
-    /// base64 of <see cref="PatchJson"/>'s bytes (kept by a remembered decision, written many times).</summary>
+    /// <summary>response.patch for <paramref name="patch"/>: the JSON string literal (quoted) of the base64 of
+    /// <see cref="PatchJson"/>'s bytes (kept by a remembered decision, written many times).</summary>
     public static byte[] EncodePatch(ImmutableArray<PatchOperation> patch)
     {
-        var literal = LiteralBuffer ??= new ArrayBufferWriter<byte>(16 * 1024);
-        literal.ResetWrittenCount();
+        var literal = RentLiteral(patch, out var length);
         try
         {
-            using (var writer = new Utf8JsonWriter(literal, WriterOptions))
-            {
-                WritePatchBase64(writer, patch);
-            }
-
-            return literal.WrittenSpan.ToArray();
+            return literal.AsSpan(0, length).ToArray();
         }
         finally
         {
-            // A rare huge patch does not keep its buffer for the thread's lifetime.
-            if (literal.Capacity > MaxKeptBuffer)
-            {
-                LiteralBuffer = null;
-            }
+            ArrayPool<byte>.Shared.Return(literal);
         }
     }
 
-    // Writes the base64 of the patch JSON as a string value. The JSON and its base64 go through per-thread and
-    // pooled buffers: an answer written once (a decision not remembered) allocates nothing for its patch
-    // (growing fresh buffers cost several times the patch size on every cold admission, issue 8).
-    private static void WritePatchBase64(Utf8JsonWriter writer, ImmutableArray<PatchOperation> patch)
+    private static void WritePatchLiteral(Utf8JsonWriter writer, ImmutableArray<PatchOperation> patch)
+    {
+        var literal = RentLiteral(patch, out var length);
+        try
+        {
+            writer.WriteRawValue(literal.AsSpan(0, length), skipInputValidation: true);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(literal);
+        }
+    }
+
+    // The patch JSON's base64 between quotes, in an array rented from the shared pool (the caller returns it). The
+    // JSON goes through a per-thread buffer: an answer written once (a decision not remembered) allocates nothing
+    // for its patch (growing fresh buffers cost several times the patch size on every cold admission, issue 8).
+    // Base64's alphabet needs no JSON escaping, so the literal is used as is: a JSON writer's escaping would spell
+    // every '+' as \u002B, and scan the whole value to find them.
+    private static byte[] RentLiteral(ImmutableArray<PatchOperation> patch, out int length)
     {
         var json = PatchBuffer ??= new ArrayBufferWriter<byte>(16 * 1024);
         json.ResetWrittenCount();
         try
         {
             WritePatch(json, patch);
-            // Base64's alphabet needs no JSON escaping, so the literal is written as is: the writer's escaping
-            // would spell every '+' as \u002B, and scan the whole value to find them.
-            var base64 = ArrayPool<byte>.Shared.Rent(Base64.GetMaxEncodedToUtf8Length(json.WrittenCount) + 2);
-            try
-            {
-                base64[0] = (byte)'"';
-                Base64.EncodeToUtf8(json.WrittenSpan, base64.AsSpan(1), out _, out var written);
-                base64[written + 1] = (byte)'"';
-                writer.WriteRawValue(base64.AsSpan(0, written + 2), skipInputValidation: true);
-            }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(base64);
-            }
+            var literal = ArrayPool<byte>.Shared.Rent(Base64.GetMaxEncodedToUtf8Length(json.WrittenCount) + 2);
+            literal[0] = (byte)'"';
+            Base64.EncodeToUtf8(json.WrittenSpan, literal.AsSpan(1), out _, out var written);
+            literal[written + 1] = (byte)'"';
+            length = written + 2;
+            return literal;
         }
         finally
         {
+            // A rare huge patch does not keep its buffer for the thread's lifetime.
             if (json.Capacity > MaxKeptBuffer)
             {
                 PatchBuffer = null;
@@ -182,9 +180,6 @@ internal static class AdmissionResponseWriter
 
     [ThreadStatic]
     private static ArrayBufferWriter<byte>? PatchBuffer;
-
-    [ThreadStatic]
-    private static ArrayBufferWriter<byte>? LiteralBuffer;
 
     // char.IsControl: U+0000-U+001F and U+007F-U+009F.
     private static readonly SearchValues<char> ControlCharacters = SearchValues.Create(
