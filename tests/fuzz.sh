@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Long property-based run of the admission core (issue 9): EGRESS_TLS_FUZZ_CASES cases (default 200000)
+# Long property-based run of the admission core: EGRESS_TLS_FUZZ_CASES cases (default 200000)
 # starting at seed EGRESS_TLS_FUZZ_SEED (default 1). A failure names the seed that reproduces it.
 set -euo pipefail
 cd "$(dirname "$0")/.."

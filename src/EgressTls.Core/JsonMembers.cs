@@ -4,7 +4,7 @@ using System.Text.Json;
 namespace EgressTls.Core;
 
 /// <summary>
-/// Reading an object as parsed JSON without making nodes or strings of what is only compared (issue 8): the
+/// Reading an object as parsed JSON without making nodes or strings of what is only compared: the
 /// admission path reads a pod this way, member names given as UTF-8.
 /// </summary>
 internal static class JsonMembers

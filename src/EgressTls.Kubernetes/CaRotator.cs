@@ -9,7 +9,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace EgressTls.Kubernetes;
 
 /// <summary>
-/// Keeps the interception CA and its rotation (issue 3 item 3: "a new CA enters every bundle before any leaf
+/// Keeps the interception CA and its rotation ("a new CA enters every bundle before any leaf
 /// is signed by it; the old one stays until the last leaf it signed expires") in the CA Secret of the webhook
 /// namespace, the only place its keys are ever written. Every replica calls <see cref="CheckAsync"/>
 /// periodically: it reads the Secret, takes the transitions <see cref="CaRotationPlanner"/> finds due, and

@@ -8,7 +8,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace EgressTls.Kubernetes;
 
 /// <summary>
-/// Loads or creates the interception CA Secret in the webhook namespace (issue 3 item 1). Generate mode is
+/// Loads or creates the interception CA Secret in the webhook namespace. Generate mode is
 /// create-if-absent: GET; on 404 generate and POST; on 409 AlreadyExists another replica won the race and its
 /// CA is read and used, so replicas starting together agree on one CA and a restart never makes a new one.
 /// An existing Secret is never overwritten (a damaged one is an error, not a reason to mint a CA every pod

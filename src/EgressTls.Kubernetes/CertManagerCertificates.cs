@@ -6,7 +6,7 @@ using EgressTls.Core.Rendering;
 namespace EgressTls.Kubernetes;
 
 /// <summary>
-/// cert-manager mode (issue 3 item 5, as in the Helm PoC seed): the cert-manager <c>Certificate</c> that stands
+/// cert-manager mode (as in the Helm PoC seed): the cert-manager <c>Certificate</c> that stands
 /// in for a leaf egress-tls would otherwise issue. cert-manager writes its own Secret (with a <c>ca.crt</c>
 /// key), and egress-tls copies only <c>tls.crt</c>/<c>tls.key</c> into the Secret the policy names, because a
 /// <c>ca.crt</c> in a terminatingTLS Secret makes Envoy demand client certificates from pods (Cilium #31761).

@@ -364,7 +364,7 @@ public sealed class DesiredStateApplier : IDesiredStateApplier
             }, ct).ConfigureAwait(false);
             if (secret?.Data is { } data && data.TryGetValue("tls.crt", out var crt) && crt.Length > 0 && data.TryGetValue("tls.key", out var key) && key.Length > 0)
             {
-                // The issuer's CA, for trust bundles (issue 3 item 5); it never goes into the leaf Secret.
+                // The issuer's CA, for trust bundles; it never goes into the leaf Secret.
                 if (material is CertManagerTrustMaterial trust && data.TryGetValue("ca.crt", out var ca) && ca.Length > 0)
                 {
                     trust.Learn(Encoding.UTF8.GetString(ca));

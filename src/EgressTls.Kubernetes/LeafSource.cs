@@ -6,6 +6,6 @@ public enum LeafSource
     /// <summary>egress-tls's own CA (generated or imported).</summary>
     Pki,
 
-    /// <summary>cert-manager, through <c>Certificate</c> objects against a configured issuer (issue 3 item 5).</summary>
+    /// <summary>cert-manager, through <c>Certificate</c> objects against a configured issuer.</summary>
     CertManager,
 }

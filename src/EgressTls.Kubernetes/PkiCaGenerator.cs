@@ -3,7 +3,7 @@ using Org.BouncyCastle.Security;
 
 namespace EgressTls.Kubernetes;
 
-/// <summary>Generates the interception CA with the PKI (issue 3) for <see cref="CaSecretStore"/>.</summary>
+/// <summary>Generates the interception CA with the PKI for <see cref="CaSecretStore"/>.</summary>
 public sealed class PkiCaGenerator(CaOptions options, TimeProvider time, SecureRandom random) : ICaGenerator
 {
     /// <inheritdoc />

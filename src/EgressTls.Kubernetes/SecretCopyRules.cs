@@ -5,8 +5,8 @@ namespace EgressTls.Kubernetes;
 
 /// <summary>
 /// Which user Secrets egress-tls may read to fill a generated object. A pod may only use Secrets of its own
-/// namespace (issue 9: a pod in A never reads what belongs to B), and nothing is ever copied out of the
-/// webhook namespace, where the CA private key lives (issue 3).
+/// namespace (a pod in A never reads what belongs to B), and nothing is ever copied out of the
+/// webhook namespace, where the CA private key lives.
 /// </summary>
 public static class SecretCopyRules
 {

@@ -28,7 +28,7 @@ public sealed class RbacTests
     private static readonly string[] ReadWrite = ["get", "list", "watch", "create", "update", "patch", "delete"];
 
     /// <summary>Everything egress-tls may be granted, with why. A grant outside this list fails the tests
-    /// (issue 9: no verb on a kind egress-tls does not use).</summary>
+    /// (no verb on a kind egress-tls does not use).</summary>
     private static readonly Allowed[] AllowList =
     [
         new("", "namespaces", ["get", "list", "watch"], Scope.Cluster, null, "opt-in label and namespace annotation defaults; the reconciler follows namespaces"),

@@ -7,7 +7,7 @@ internal static class Repository
 
     public static string Chart => Path.Combine(Root, "charts", "egress-tls");
 
-    /// <summary>The team's shared directory (conformance checker), from EGRESS_TLS_SHARED or beside the checkout.</summary>
+    /// <summary>The directory holding the CRD schemas and the conformance checker, from EGRESS_TLS_SHARED or beside the checkout.</summary>
     public static string Shared =>
         Environment.GetEnvironmentVariable("EGRESS_TLS_SHARED") is { Length: > 0 } shared
             ? shared

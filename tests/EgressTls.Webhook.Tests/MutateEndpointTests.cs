@@ -93,7 +93,7 @@ public sealed class MutateEndpointTests : IAsyncLifetime
 
         // The exporter listens from its first scrape on. An instrument is enabled when a listener subscribed to
         // it, and then every measurement goes through the exporter: Kestrel's, hosting's and HttpClient's
-        // instruments record every connection and request (issue 8), the EgressTls meter's are published.
+        // instruments record every connection and request, the EgressTls meter's are published.
         using var kestrel = new System.Diagnostics.Metrics.Meter("Microsoft.AspNetCore.Server.Kestrel");
         using var hosting = new System.Diagnostics.Metrics.Meter("Microsoft.AspNetCore.Hosting");
         using var ours = new System.Diagnostics.Metrics.Meter(Kubernetes.Reconciliation.ReconcilerMetrics.MeterName);

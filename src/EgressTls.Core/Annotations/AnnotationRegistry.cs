@@ -41,7 +41,7 @@ public static class AnnotationRegistry
 
     /// <summary>
     /// The form of <see cref="Mtls"/> on a Flux notification-controller Provider: one entry's options without
-    /// a destination, which is the Provider's <c>spec.address</c> (issue 5).
+    /// a destination, which is the Provider's <c>spec.address</c>.
     /// </summary>
     public static string MtlsProviderForm { get; } =
         "'cert=<secret> [ca=<secret>] [sni=<name>] [verify=false]' (the options of one mtls entry; the destination is the Provider's spec.address)";

@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 namespace EgressTls.Core.Flux;
 
 /// <summary>
-/// The Flux notification-controller <c>Provider</c> kind as egress-tls handles it (issue 5): which API
+/// The Flux notification-controller <c>Provider</c> kind as egress-tls handles it: which API
 /// versions, and the names egress-tls derives from a Provider.
 /// </summary>
 public static class FluxProvider

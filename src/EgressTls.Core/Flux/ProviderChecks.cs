@@ -6,7 +6,7 @@ namespace EgressTls.Core.Flux;
 
 /// <summary>
 /// The Provider settings that would make the rewrite silently not work, each refused with the field and
-/// what to change (issue 5). Everything here reads the Provider and the summaries (type and key names)
+/// what to change. Everything here reads the Provider and the summaries (type and key names)
 /// of the Secrets it references; never Secret data.
 /// </summary>
 internal static class ProviderChecks

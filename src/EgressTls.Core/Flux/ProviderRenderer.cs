@@ -9,7 +9,7 @@ using EgressTls.Core.Rendering;
 namespace EgressTls.Core.Flux;
 
 /// <summary>
-/// Renders a Flux notification-controller Provider annotated with <c>egress-tls.io/mtls</c> (issue 5, the
+/// Renders a Flux notification-controller Provider annotated with <c>egress-tls.io/mtls</c> (the
 /// motivating case of seed 001): the controller is given <c>http://host:port/path</c> instead of the
 /// <c>https://</c> address, and the notification-controller pods get the seed's redirect to an Envoy
 /// listener that originates TLS to <c>host:port</c> with the client certificate. The original address is

@@ -36,7 +36,7 @@ public static class TrustInjector
     /// </summary>
     /// <remarks>
     /// The pod is read as its parsed JSON, with no node made for it, and what is written is remembered here
-    /// (the mounts added to each container), which is all a later check can find besides the pod (issue 8).
+    /// (the mounts added to each container), which is all a later check can find besides the pod.
     /// </remarks>
     public static TrustInjection Inject(PatchBuilder builder, RenderOptions options, bool systemPaths)
     {
@@ -161,7 +161,7 @@ public static class TrustInjector
     /// What the injection writes for one trust mount path <paramref name="Dir"/> and bundle ConfigMap
     /// <paramref name="BundleName"/> (the volumes, and the mounts and variables of every container), made once
     /// and shared by the operations of every render (never changed: <see cref="PatchOperation.Value"/>).
-    /// A large pod's injection made a node and a string for each of them in every container (issue 8).
+    /// A large pod's injection made a node and a string for each of them in every container.
     /// </summary>
     private sealed record Written(
         string Dir, string BundleName, SharedValue BundleVolume, SharedValue SystemVolume, Mount BundleMount, ImmutableArray<Mount> SystemMounts,

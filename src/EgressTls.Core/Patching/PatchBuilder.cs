@@ -17,7 +17,7 @@ namespace EgressTls.Core.Patching;
 /// A short-lived, single-threaded builder; the result (<see cref="Operations"/>) is what callers keep.
 /// The document is read as parsed JSON and is neither copied nor changed: what the operations add,
 /// replace or remove is kept beside it, keyed by the path of the map or array it changes, and every
-/// check reads through both. No node is made for the document (issue 8: building the pod's node tree,
+/// check reads through both. No node is made for the document (building the pod's node tree,
 /// and a node per container, mount and env entry, cost more than the rest of a render).
 /// </remarks>
 public sealed class PatchBuilder

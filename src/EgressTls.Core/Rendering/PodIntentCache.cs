@@ -8,7 +8,7 @@ namespace EgressTls.Core.Rendering;
 /// (<see cref="PodIntent"/>): the annotations parsed, the profile built and its status value. The pods of
 /// one workload carry the same annotations even when they differ in what else Render reads (an env value
 /// after a configuration change, a container added by another webhook), so a pod never seen before still
-/// finds its workload's parse (issue 8: parsing and hashing the intent was a fifth of such a pod's render).
+/// finds its workload's parse (parsing and hashing the intent was a fifth of such a pod's render).
 /// </summary>
 /// <remarks>
 /// An entry is found by the very same <see cref="RenderOptions"/> instance (options are replaced, not

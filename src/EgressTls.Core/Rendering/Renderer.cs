@@ -93,7 +93,7 @@ public static class Renderer
         ArgumentNullException.ThrowIfNull(options);
         var pod = input.Object;
 
-        // Flux notification-controller Providers (issue 5) have their own branch: same opt-in, different intent.
+        // Flux notification-controller Providers have their own branch: same opt-in, different intent.
         if (input.ObjectElement is { } given ? FluxProvider.IsProvider(given) : FluxProvider.IsProvider(pod))
         {
             return ProviderRenderer.Render(input, options, generate);

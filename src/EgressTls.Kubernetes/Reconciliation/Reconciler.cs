@@ -15,7 +15,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace EgressTls.Kubernetes.Reconciliation;
 
 /// <summary>
-/// Keeps the cluster at the desired state (issue 6 item 2; peers.md C4: a webhook with side effects must
+/// Keeps the cluster at the desired state (peers.md C4: a webhook with side effects must
 /// reconcile, because a later admission step may reject the pod it created objects for). Watches namespaces,
 /// pods, Flux Providers and everything egress-tls manages; every change (coalesced) and every resync runs one
 /// pass: derive the desired objects (<see cref="DesiredState"/>), re-apply what is missing, edited, stale or

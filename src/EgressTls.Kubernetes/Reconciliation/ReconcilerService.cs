@@ -8,7 +8,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace EgressTls.Kubernetes.Reconciliation;
 
 /// <summary>
-/// Runs the <see cref="Reconciler"/> on one replica at a time (issue 6 item 3): a coordination.k8s.io/v1 Lease
+/// Runs the <see cref="Reconciler"/> on one replica at a time: a coordination.k8s.io/v1 Lease
 /// elects the leader (the client's LeaderElector with a LeaseLock: get, create and update, which is what the
 /// chart's RBAC grants); the reconciler runs while this replica leads and is cancelled the moment leadership is
 /// lost (renewal missed its deadline), so two replicas never write together. On shutdown the lease is handed

@@ -11,7 +11,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace EgressTls.Kubernetes.ServingCertificate;
 
 /// <summary>
-/// The self-managed serving certificate (issue 7 item 2), the imperative part: keeps the Secret
+/// The self-managed serving certificate, the imperative part: keeps the Secret
 /// <see cref="ServingCertificateOptions.SecretName"/> in the webhook namespace at the step
 /// <see cref="ServingCertificatePlanner"/> asks for, and the caBundle of every webhook of the
 /// MutatingWebhookConfiguration equal to <see cref="ServingSecret.CaBundle"/>. Every replica runs it:

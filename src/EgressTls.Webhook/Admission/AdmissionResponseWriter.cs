@@ -111,7 +111,7 @@ internal static class AdmissionResponseWriter
 
     // The patch JSON's base64 between quotes, in an array rented from the shared pool (the caller returns it). The
     // JSON goes through a per-thread buffer: an answer written once (a decision not remembered) allocates nothing
-    // for its patch (growing fresh buffers cost several times the patch size on every cold admission, issue 8).
+    // for its patch (growing fresh buffers cost several times the patch size on every cold admission).
     // Base64's alphabet needs no JSON escaping, so the literal is used as is: a JSON writer's escaping would spell
     // every '+' as \u002B, and scan the whole value to find them.
     private static byte[] RentLiteral(ImmutableArray<PatchOperation> patch, out int length)

@@ -69,7 +69,7 @@ internal static class ClusterServices
             services.AddHostedService<SelfManagedCertificateService>();
         }
 
-        // The reconciler (issue 6): leader-elected hosted service over the shell the cluster connection starts.
+        // The reconciler: leader-elected hosted service over the shell the cluster connection starts.
         services.AddEgressTlsReconciler(config.Reconciler.Enabled, sp => sp.GetRequiredService<ClusterConnection>().Shell, new ReconcilerOptions
         {
             Render = RenderOptionsFactory.Create(config),

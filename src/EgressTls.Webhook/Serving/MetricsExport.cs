@@ -11,7 +11,7 @@ namespace EgressTls.Webhook.Serving;
 /// hosting and HttpClient, nor the event counters: prometheus-net's adapters record every such measurement
 /// into a labelled series under a lock, and its event-counter adapter turns on the framework's event
 /// sources, which then write events for every connection and request. Together that was about 8% of
-/// serve's CPU per admission (issue 8, perf under the typical-cold load); the admission path has its own
+/// serve's CPU per admission (perf under the typical-cold load); the admission path has its own
 /// series (<c>egress_tls_admission_*</c>).
 /// </summary>
 internal static class MetricsExport

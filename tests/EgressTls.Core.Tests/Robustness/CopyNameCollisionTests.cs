@@ -4,7 +4,7 @@ namespace EgressTls.Core.Tests.Robustness;
 
 /// <summary>
 /// Copies of user Secrets in cilium-secrets are named <c>Naming.Compose(["egress-tls", namespace, secret])</c>
-/// (issue 9: namespace A can never overwrite B's copy). Property: distinct (namespace, secret) pairs never share a name.
+/// (namespace A can never overwrite B's copy). Property: distinct (namespace, secret) pairs never share a name.
 /// </summary>
 public class CopyNameCollisionTests
 {

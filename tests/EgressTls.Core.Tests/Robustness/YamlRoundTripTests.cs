@@ -3,7 +3,7 @@ using EgressTls.Core.Serialization;
 
 namespace EgressTls.Core.Tests.Robustness;
 
-/// <summary>`render` prints user values through <see cref="Yaml.Write"/>: hostile strings must come back unchanged (issue 9).</summary>
+/// <summary>`render` prints user values through <see cref="Yaml.Write"/>: hostile strings must come back unchanged.</summary>
 public class YamlRoundTripTests
 {
     [Theory]

@@ -4,7 +4,7 @@ using EgressTls.Testing;
 namespace EgressTls.Kubernetes.Tests.Robustness;
 
 /// <summary>
-/// Issue 9 items 2 and 3 end to end at the Kubernetes layer: reader + Renderer + applier over the stand-in API
+/// API faults and concurrency end to end at the Kubernetes layer: reader + Renderer + applier over the stand-in API
 /// server with injected faults. Two CA stores racing: CaSecretStoreTests; the applier alone under 200 concurrent
 /// applies with faults: ApplierTests.
 /// </summary>

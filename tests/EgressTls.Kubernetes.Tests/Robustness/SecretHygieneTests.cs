@@ -9,7 +9,7 @@ using Org.BouncyCastle.Security;
 namespace EgressTls.Kubernetes.Tests.Robustness;
 
 /// <summary>
-/// Issue 9 item 4 at the Kubernetes layer: the CA key stays in the webhook namespace, no log line or error message
+/// Secrets hygiene at the Kubernetes layer: the CA key stays in the webhook namespace, no log line or error message
 /// carries key material, and namespaces never share a copy in cilium-secrets. A forged copy from another namespace
 /// or from the webhook namespace is refused by the applier: ApplierTests.Copied_secret_*.
 /// </summary>

@@ -11,7 +11,7 @@ using EgressTls.LoadBench.Workload;
 namespace EgressTls.LoadBench.Scale;
 
 /// <summary>
-/// Issue 8, item 3: admit many pods over many namespaces through the core <see cref="Renderer"/> (what
+/// The scale run: admit many pods over many namespaces through the core <see cref="Renderer"/> (what
 /// every admission runs) and count the distinct objects they need. Pods of one profile share that
 /// profile's objects, so the count must grow with namespaces x profiles, not with pods: the run first
 /// renders one pod per profile, then every pod, and fails when the second count is larger. It also

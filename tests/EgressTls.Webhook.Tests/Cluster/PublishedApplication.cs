@@ -5,8 +5,8 @@ namespace EgressTls.Webhook.Tests.Cluster;
 
 /// <summary>
 /// One <c>dotnet publish -c Release</c> of the webhook per test class, into a directory made read-only as in
-/// the image (issue 7: "the published application starts and serves /readyz as a non-root user from a
-/// read-only directory").
+/// the image (the published application must start and serve /readyz as a non-root user from a
+/// read-only directory).
 /// </summary>
 public sealed class PublishedApplication : IAsyncLifetime
 {

@@ -9,7 +9,7 @@ using EgressTls.Webhook.Tests.Support;
 namespace EgressTls.Webhook.Tests.Robustness;
 
 /// <summary>
-/// Issue 9 items 2 and 3 through the real host in cluster mode (/mutate over TLS, stand-in API server injecting
+/// API faults and concurrency through the real host in cluster mode (/mutate over TLS, stand-in API server injecting
 /// faults). The same at the Kubernetes layer, with restart: Kubernetes.Tests AdmissionFaultTests.
 /// </summary>
 public sealed class ClusterAdmissionFaultTests

@@ -9,7 +9,7 @@ using Serilog.Events;
 namespace EgressTls.Webhook.Tests.Robustness;
 
 /// <summary>
-/// Every case of <c>tests/corpus/admission</c> (issue 9 item 1) through the real /mutate endpoint over TLS, and every
+/// Every case of <c>tests/corpus/admission</c> (malformed and hostile input) through the real /mutate endpoint over TLS, and every
 /// annotation case through <c>render</c>. Failures are collected so one run names every broken case.
 /// </summary>
 public sealed class CorpusTests : IAsyncLifetime

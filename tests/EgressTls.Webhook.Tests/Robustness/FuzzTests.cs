@@ -10,7 +10,7 @@ namespace EgressTls.Webhook.Tests.Robustness;
 
 /// <summary>
 /// Property-based tests of the annotation parsers and the admission core over <see cref="FuzzCase"/> inputs
-/// (issue 9 item 1). <c>EGRESS_TLS_FUZZ_CASES</c> sets the number of cases (default 2,000) and
+/// (malformed and hostile input). <c>EGRESS_TLS_FUZZ_CASES</c> sets the number of cases (default 2,000) and
 /// <c>EGRESS_TLS_FUZZ_SEED</c> the first seed; <c>tests/fuzz.sh</c> runs the long version. A failure names
 /// the seed, which reproduces it.
 /// </summary>

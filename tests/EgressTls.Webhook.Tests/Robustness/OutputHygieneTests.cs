@@ -7,7 +7,7 @@ using EgressTls.Core.Serialization;
 namespace EgressTls.Webhook.Tests.Robustness;
 
 /// <summary>
-/// Issue 9 item 4 for `render`: everything it prints (stdout and stderr) is free of key material, with a Secret
+/// Secrets hygiene for `render`: everything it prints (stdout and stderr) is free of key material, with a Secret
 /// holding a real private key in the input. Admission never sees Secret data (the reader hands the host a
 /// SecretSummary: name, type, keys); the applier's logs and messages, which do handle it, and the CA key:
 /// Kubernetes.Tests SecretHygieneTests. TLS 1.2+ only: ServeTlsTests. RBAC verbs and kinds: Chart.Tests RbacTests.
