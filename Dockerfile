@@ -29,12 +29,10 @@ WORKDIR /app
 COPY --from=build /app ./
 # The app binds 8443 (HTTPS) and 9090 (metrics) itself; drop the image's default :8080 binding.
 ENV ASPNETCORE_HTTP_PORTS=
-# A 16 MiB gen0 budget: admission of a pod never seen before allocates a few hundred KB (its JSON tree),
-# and with the default budget the workstation GC ran gen0 collections so often that they took about a
-# third of serve's CPU. Measured with tests/perf/run-load.sh (README, Performance): large-cold CPU per
-# request 759 -> 523 us and p99 at 1,000 req/s 16.9 -> 4.1 ms, for about 5 MiB more working set.
-# (GCgen0size is read from the environment; the runtimeconfig.json property had no effect.)
-ENV DOTNET_GCgen0size=0x1000000
+# The runtime's default GC budget (workstation, non-concurrent: runtimeconfig.json). The image set a
+# 16 MiB gen0 budget while a never-seen pod's admission allocated a few hundred KB; at 10-26 KB now, the
+# default gives serve the same or less CPU per admission and 22 MiB less working set
+# (tests/perf/run-load.sh, README "Performance").
 EXPOSE 8443 9090
 # Numeric, so Kubernetes' runAsNonRoot can verify it (the chart's runAsUser is the same UID).
 USER 1654

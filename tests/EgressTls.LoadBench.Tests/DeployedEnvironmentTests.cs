@@ -14,8 +14,26 @@ public sealed class DeployedEnvironmentTests
         var image = Regex.Matches(runtimeStage, @"^ENV (DOTNET_\w+)=(\S+)\s*$", RegexOptions.Multiline)
             .ToDictionary(m => m.Groups[1].Value, m => m.Groups[2].Value);
 
-        image.Should().NotBeEmpty("the image sets its GC budget");
         TargetLauncher.DeployedEnvironment.Should().BeEquivalentTo(image);
+    }
+
+    [Fact]
+    public void GC_settings_of_the_caller_do_not_reach_the_targets_and_other_variables_do()
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet");
+        start.Environment["DOTNET_GCgen0size"] = "0x4000000";
+        start.Environment["COMPlus_gcServer"] = "1";
+        start.Environment["DOTNET_gcConcurrent"] = "1";
+        start.Environment["DOTNET_PerfMapEnabled"] = "1";
+
+        TargetLauncher.AsDeployed(start);
+
+        start.Environment.Keys.Should().NotContain(["DOTNET_GCgen0size", "COMPlus_gcServer", "DOTNET_gcConcurrent"]);
+        start.Environment["DOTNET_PerfMapEnabled"].Should().Be("1");
+        foreach (var (name, value) in TargetLauncher.DeployedEnvironment)
+        {
+            start.Environment[name].Should().Be(value);
+        }
     }
 
     private static string RepoRoot()

@@ -11,20 +11,29 @@ public static class TargetLauncher
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
 
-    /// <summary>The runtime environment the image sets (Dockerfile): both targets get it, so the comparison is
-    /// between request paths under the GC settings serve is deployed with.</summary>
-    public static readonly IReadOnlyDictionary<string, string> DeployedEnvironment = new Dictionary<string, string>
-    {
-        ["DOTNET_GCgen0size"] = "0x1000000",
-    };
+    /// <summary>The runtime environment (<c>DOTNET_*</c>) the image sets (Dockerfile), none at present: both targets
+    /// get it, so the comparison is between request paths under the runtime settings serve is deployed with.</summary>
+    public static readonly IReadOnlyDictionary<string, string> DeployedEnvironment = new Dictionary<string, string>();
 
-    private static void AsDeployed(ProcessStartInfo start)
+    /// <summary>Gives a target the image's runtime environment: GC settings inherited from whoever runs the
+    /// benchmark are dropped first (they would tune one run's targets unlike the image), other variables kept
+    /// (<c>DOTNET_PerfMapEnabled</c> for profiling a target, for one).</summary>
+    internal static void AsDeployed(ProcessStartInfo start)
     {
+        foreach (var name in start.Environment.Keys.Where(IsGcSetting).ToList())
+        {
+            start.Environment.Remove(name);
+        }
+
         foreach (var (name, value) in DeployedEnvironment)
         {
             start.Environment[name] = value;
         }
     }
+
+    // The runtime reads GC settings as DOTNET_GC* and COMPlus_GC* (DOTNET_gcServer among them), in any case.
+    private static bool IsGcSetting(string name) =>
+        name.StartsWith("DOTNET_GC", StringComparison.OrdinalIgnoreCase) || name.StartsWith("COMPlus_GC", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>The floor, in this process or (default) in a child process of this program like serve.</summary>
     public static async Task<BenchTarget> StartFloorAsync(BenchCertificate certificate, bool inProcess)
