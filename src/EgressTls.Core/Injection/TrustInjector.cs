@@ -61,6 +61,8 @@ public static class TrustInjector
 
         List<(string Path, string Volume)> added = [];
         var found = new (int Index, JsonElement? Entry)[VariableNamesUtf8.Length];
+        // Room for the two volumes, a container's mounts and variables, and the few the render records after.
+        builder.EnsureCapacity(8 + (ContainerCount(spec) * (1 + (systemVolume ? written.SystemMounts.Length : 0) + written.Variables.Length + 1)));
         for (var l = 0; l < Containers.Length; l++)
         {
             var list = Containers[l];
@@ -77,9 +79,9 @@ public static class TrustInjector
                     throw new InvalidOperationException($"spec.{list}[{i}] is {item.ValueKind}, not a container (PodShape refuses such pods)");
                 }
 
-                string[] container = ["spec", list, i.ToString(System.Globalization.CultureInfo.InvariantCulture)];
+                var index = i.ToString(System.Globalization.CultureInfo.InvariantCulture);
                 var label = new ContainerLabel(item, list, i);
-                string[] mountsPath = [.. container, "volumeMounts"];
+                string[] mountsPath = ["spec", list, index, "volumeMounts"];
                 var mounts = Member(item, "volumeMounts"u8, JsonValueKind.Array);
                 added.Clear();
                 i++;
@@ -98,11 +100,26 @@ public static class TrustInjector
                     }
                 }
 
-                AddEnvironment(builder, item, container, written, label, warnings, found);
+                AddEnvironment(builder, item, ["spec", list, index, "env"], written, label, warnings, found);
             }
         }
 
         return new TrustInjection(true, warnings.ToImmutable());
+    }
+
+    // Containers and init containers, for the patch's capacity (an estimate: a container may need fewer operations).
+    private static int ContainerCount(JsonElement? spec)
+    {
+        var count = 0;
+        foreach (var list in ContainersUtf8)
+        {
+            if (Member(spec, list, JsonValueKind.Array) is { } containers)
+            {
+                count += containers.GetArrayLength();
+            }
+        }
+
+        return count;
     }
 
     /// <summary>The value egress-tls appends to <c>JAVA_TOOL_OPTIONS</c>.</summary>
@@ -280,10 +297,9 @@ public static class TrustInjector
     }
 
     private static void AddEnvironment(
-        PatchBuilder builder, JsonElement container, string[] containerPath, Written written, ContainerLabel label, ImmutableArray<string>.Builder warnings,
+        PatchBuilder builder, JsonElement container, string[] envPath, Written written, ContainerLabel label, ImmutableArray<string>.Builder warnings,
         (int Index, JsonElement? Entry)[] found)
     {
-        string[] envPath = [.. containerPath, "env"];
         if (Member(container, "envFrom"u8, JsonValueKind.Array) is { } envFrom && envFrom.GetArrayLength() > 0)
         {
             warnings.Add($"{label} uses envFrom: the trust variables egress-tls adds to env take precedence over same-named keys there");

@@ -80,6 +80,10 @@ public sealed class PatchBuilder
     /// <summary>How many operations are recorded.</summary>
     public int OperationCount => operations.Count;
 
+    /// <summary>Makes room for <paramref name="count"/> operations in all, so a caller that knows about how many it
+    /// records (the trust injection: a mount and seven variables per container) does not grow the list by doubling.</summary>
+    public void EnsureCapacity(int count) => operations.EnsureCapacity(count);
+
     /// <summary>The document as given (every recorded operation left out).</summary>
     public JsonElement Original => original;
 
@@ -145,7 +149,8 @@ public sealed class PatchBuilder
     }
 
     /// <summary>Appends to the array at <paramref name="arrayPath"/> with <c>/-</c>, creating an empty array
-    /// first when missing. The builder keeps <paramref name="value"/>: do not change it afterwards.</summary>
+    /// first when missing. The builder keeps <paramref name="value"/>, and <paramref name="arrayPath"/> when it is
+    /// a <c>string[]</c>: do not change either afterwards.</summary>
     public void Append(IReadOnlyList<string> arrayPath, JsonNode value) => Append(arrayPath, value, default);
 
     /// <summary>Like <see cref="Append(IReadOnlyList{string}, JsonNode)"/> for a value shared by many operations,
@@ -162,7 +167,7 @@ public sealed class PatchBuilder
         {
             Ensure(arrayPath, arrayPath.Count, array: true);
             var found = FindAppended(arrayPath, arrayPath.Count);
-            last = found ?? (arrayPath.ToArray(), []);
+            last = found ?? (arrayPath as string[] ?? [.. arrayPath], []);
             if (found is null)
             {
                 appended.Add(last);
