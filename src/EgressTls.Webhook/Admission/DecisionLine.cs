@@ -17,7 +17,28 @@ namespace EgressTls.Webhook.Admission;
 /// template's properties, then <c>SourceContext</c>, <c>GenerateName</c>, <c>RequestId</c>, <c>RequestPath</c>
 /// and <c>ConnectionId</c>.
 /// </summary>
-internal sealed class DecisionLine
+/// <param name="timestamp">When the decision was made.</param>
+/// <param name="uid">request.uid.</param>
+/// <param name="kind">request.kind.kind.</param>
+/// <param name="namespace">The object's namespace.</param>
+/// <param name="name">The object's name, empty when the API server has yet to generate it.</param>
+/// <param name="generateName">metadata.generateName, or empty.</param>
+/// <param name="operation">request.operation.</param>
+/// <param name="dryRun">request.dryRun.</param>
+/// <param name="decision">The outcome (Mutated, Skipped, Rejected, Failed).</param>
+/// <param name="reason">Why, as a short slug.</param>
+/// <param name="patchOps">Operations in the patch.</param>
+/// <param name="objects">Generated objects the decision needed.</param>
+/// <param name="elapsedMs">Time from request to answer, in milliseconds.</param>
+/// <param name="traceId">The request's trace, when it has one.</param>
+/// <param name="spanId">The request's span, when it has one.</param>
+/// <param name="requestId">The server's request identifier.</param>
+/// <param name="requestPath">The request path.</param>
+/// <param name="connectionId">The server's connection identifier.</param>
+internal sealed class DecisionLine(
+    DateTimeOffset timestamp, string uid, string kind, string @namespace, string name, string generateName, string operation,
+    bool dryRun, string decision, string reason, int patchOps, int objects, double elapsedMs,
+    ActivityTraceId traceId, ActivitySpanId spanId, string requestId, string requestPath, string connectionId)
 {
     /// <summary>The message template (Serilog's <c>:l</c> writes names without quotes in the rendered message).</summary>
     public const string TemplateText =
@@ -32,85 +53,42 @@ internal sealed class DecisionLine
     // "@i": RenderedCompactJsonFormatter hashes the template text for every event; it is a constant here.
     private static readonly string EventId = EventIdHash.Compute(TemplateText).ToString("x8", CultureInfo.InvariantCulture);
 
-    /// <param name="timestamp">When the decision was made.</param>
-    /// <param name="uid">request.uid.</param>
-    /// <param name="kind">request.kind.kind.</param>
-    /// <param name="namespace">The object's namespace.</param>
-    /// <param name="name">The object's name, empty when the API server has yet to generate it.</param>
-    /// <param name="generateName">metadata.generateName, or empty.</param>
-    /// <param name="operation">request.operation.</param>
-    /// <param name="dryRun">request.dryRun.</param>
-    /// <param name="decision">The outcome (Mutated, Skipped, Rejected, Failed).</param>
-    /// <param name="reason">Why, as a short slug.</param>
-    /// <param name="patchOps">Operations in the patch.</param>
-    /// <param name="objects">Generated objects the decision needed.</param>
-    /// <param name="elapsedMs">Time from request to answer, in milliseconds.</param>
-    /// <param name="traceId">The request's trace, when it has one.</param>
-    /// <param name="spanId">The request's span, when it has one.</param>
-    /// <param name="requestId">The server's request identifier.</param>
-    /// <param name="requestPath">The request path.</param>
-    /// <param name="connectionId">The server's connection identifier.</param>
-    public DecisionLine(
-        DateTimeOffset timestamp, string uid, string kind, string @namespace, string name, string generateName, string operation,
-        bool dryRun, string decision, string reason, int patchOps, int objects, double elapsedMs,
-        ActivityTraceId traceId, ActivitySpanId spanId, string requestId, string requestPath, string connectionId)
-    {
-        Timestamp = timestamp;
-        Uid = uid;
-        Kind = kind;
-        Namespace = @namespace;
-        Name = name.Length > 0 ? name : generateName + "*";
-        GenerateName = generateName;
-        Operation = operation;
-        DryRun = dryRun;
-        Decision = decision;
-        Reason = reason;
-        PatchOps = patchOps;
-        Objects = objects;
-        ElapsedMs = elapsedMs;
-        TraceId = traceId;
-        SpanId = spanId;
-        RequestId = requestId;
-        RequestPath = requestPath;
-        ConnectionId = connectionId;
-    }
+    public DateTimeOffset Timestamp { get; } = timestamp;
 
-    public DateTimeOffset Timestamp { get; }
+    public string Uid { get; } = uid;
 
-    public string Uid { get; }
+    public string Kind { get; } = kind;
 
-    public string Kind { get; }
-
-    public string Namespace { get; }
+    public string Namespace { get; } = @namespace;
 
     /// <summary>The object's name as logged: its name, or its generateName followed by <c>*</c>.</summary>
-    public string Name { get; }
+    public string Name { get; } = name.Length > 0 ? name : generateName + "*";
 
-    public string GenerateName { get; }
+    public string GenerateName { get; } = generateName;
 
-    public string Operation { get; }
+    public string Operation { get; } = operation;
 
-    public bool DryRun { get; }
+    public bool DryRun { get; } = dryRun;
 
-    public string Decision { get; }
+    public string Decision { get; } = decision;
 
-    public string Reason { get; }
+    public string Reason { get; } = reason;
 
-    public int PatchOps { get; }
+    public int PatchOps { get; } = patchOps;
 
-    public int Objects { get; }
+    public int Objects { get; } = objects;
 
-    public double ElapsedMs { get; }
+    public double ElapsedMs { get; } = elapsedMs;
 
-    public ActivityTraceId TraceId { get; }
+    public ActivityTraceId TraceId { get; } = traceId;
 
-    public ActivitySpanId SpanId { get; }
+    public ActivitySpanId SpanId { get; } = spanId;
 
-    public string RequestId { get; }
+    public string RequestId { get; } = requestId;
 
-    public string RequestPath { get; }
+    public string RequestPath { get; } = requestPath;
 
-    public string ConnectionId { get; }
+    public string ConnectionId { get; } = connectionId;
 
     /// <summary>The same line as a Serilog event: what other sinks receive, and what <see cref="WriteTo"/> is checked against.</summary>
     public LogEvent ToLogEvent() => new(
@@ -250,31 +228,16 @@ internal sealed class DecisionLine
 
             output.Write(text[start..i]);
             start = i + 1;
-            switch (c)
+            output.Write(c switch
             {
-                case '"':
-                    output.Write("\\\"");
-                    break;
-                case '\\':
-                    output.Write("\\\\");
-                    break;
-                case '\n':
-                    output.Write("\\n");
-                    break;
-                case '\r':
-                    output.Write("\\r");
-                    break;
-                case '\f':
-                    output.Write("\\f");
-                    break;
-                case '\t':
-                    output.Write("\\t");
-                    break;
-                default:
-                    output.Write("\\u");
-                    output.Write(((int)c).ToString("X4", CultureInfo.InvariantCulture));
-                    break;
-            }
+                '"' => "\\\"",
+                '\\' => "\\\\",
+                '\n' => "\\n",
+                '\r' => "\\r",
+                '\f' => "\\f",
+                '\t' => "\\t",
+                _ => "\\u" + ((int)c).ToString("X4", CultureInfo.InvariantCulture),
+            });
         }
 
         output.Write(text[start..]);
