@@ -27,6 +27,35 @@ public sealed class SchemaTests
         result.StandardError.Should().Contain("schema").And.Contain(key);
     }
 
+    // Combinations the schema cannot express and `serve` refuses at start (exit 2, a crash-looping pod):
+    // the chart refuses them at install time, with the same rule in the message.
+    [Theory]
+    [InlineData("reconciler.garbageCollectionGracePeriod=10s", "reconciler.garbageCollectionGracePeriod: 10s; expected at least 30s")]
+    [InlineData("certificates.renewBefore=9000h", "certificates.renewBefore: 9000h; expected more than 0s and less than certificates.duration (8760h)")]
+    [InlineData("certificates.duration=30m", "certificates.duration: 30m is too short; expected at least 1h")]
+    [InlineData("ca.renewBefore=90000h", "ca.renewBefore: 90000h; expected more than 0s and less than ca.duration (87600h)")]
+    [InlineData("servingCertificate.renewBefore=1h30m0s", "servingCertificate.renewBefore")]
+    [InlineData("ca.rotation.propagation=9000h", "ca.rotation.propagation: 9000h; expected less than ca.renewBefore (8760h)")]
+    [InlineData("ca.rotation.checkInterval=2h", "ca.rotation.checkInterval: 2h; expected between 1s and 1h")]
+    [InlineData("webhook.applyTimeout=12s", "webhook.applyTimeout: 12s; expected less than webhook.timeoutSeconds (10 s)")]
+    [InlineData("metrics.port=8443", "metrics.port: 8443; expected a port other than server.port (8443)")]
+    [InlineData("reconciler.leaderElection.renewDeadline=20s", "expected 0 < retryPeriod < renewDeadline < leaseDuration")]
+    public void Values_that_serve_would_refuse_at_start_fail_helm_template_with_the_rule(string set, string message)
+    {
+        var extra = set.StartsWith("servingCertificate.renewBefore", StringComparison.Ordinal) ? new[] { "--set", "servingCertificate.duration=1h30m" } : [];
+        var result = Helm.TryTemplate(["--set", set, .. extra]);
+        result.ExitCode.Should().NotBe(0, $"--set {set} must be refused");
+        result.StandardError.Should().Contain(message);
+    }
+
+    [Fact]
+    public void Durations_are_compared_as_go_durations_not_as_text()
+    {
+        // 1h30m is 90 minutes: more than the 30 s minimum, less than the leaf's 8760h.
+        Helm.Template("--set", "reconciler.garbageCollectionGracePeriod=1h30m", "--set", "certificates.renewBefore=1h30m",
+            "--set", "ca.rotation.checkInterval=59m59s", "--set", "webhook.applyTimeout=9500ms");
+    }
+
     [Fact]
     public void A_typo_in_a_values_file_fails_helm_template()
     {
