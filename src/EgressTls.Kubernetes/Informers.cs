@@ -15,8 +15,8 @@ public static class Informers
                 var list = await client.CoreV1.ListNamespaceAsync(cancellationToken: ct).ConfigureAwait(false);
                 return ((IReadOnlyList<V1Namespace>)list.Items.ToList(), list.Metadata?.ResourceVersion ?? "");
             },
-            (rv, timeout, ct) => client.CoreV1.WatchListNamespaceAsync(
-                resourceVersion: rv, allowWatchBookmarks: true, timeoutSeconds: (int)Math.Max(1, timeout.TotalSeconds), cancellationToken: ct),
+            (rv, timeout, onError, ct) => client.CoreV1.WatchListNamespaceAsync(
+                resourceVersion: rv, allowWatchBookmarks: true, timeoutSeconds: (int)Math.Max(1, timeout.TotalSeconds), onError: onError, cancellationToken: ct),
             options,
             timeProvider,
             logger);

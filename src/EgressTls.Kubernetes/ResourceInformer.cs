@@ -10,8 +10,12 @@ namespace EgressTls.Kubernetes;
 
 /// <summary>
 /// An informer-style cache: list, then watch from the list's resourceVersion (re-watching from the last seen
-/// version when a watch ends, relisting on 410 Gone or an ERROR event, and relisting every resync period),
-/// with jittered backoff on failures. Keeps the objects by <c>namespace/name</c> and raises
+/// version when a watch ends, relisting every resync period), with jittered backoff on failures.
+/// kube-apiserver reports a watch from a compacted resourceVersion as an HTTP 200 stream holding one ERROR
+/// event with a 410 Expired Status: the client hands that Status to the watch's error callback, and the informer
+/// relists at once. A watch that ends again without delivering anything waits a backoff first, so a server that
+/// keeps ending watches cannot drive a tight loop. A list or watch refused with an HTTP error (403 from RBAC,
+/// for one) is logged with its status code and kept in <see cref="LastFailure"/> until a list succeeds. Keeps the objects by <c>namespace/name</c> and raises
 /// <see cref="Changed"/> for every add, update and delete it observes (a relist raises the differences), which is
 /// what the reconciler builds on.
 /// </summary>
@@ -20,7 +24,7 @@ public sealed class ResourceInformer<T> : IAsyncDisposable
     where T : class, IKubernetesObject<V1ObjectMeta>
 {
     private readonly Func<CancellationToken, Task<(IReadOnlyList<T> Items, string ResourceVersion)>> list;
-    private readonly Func<string, TimeSpan, CancellationToken, IAsyncEnumerable<(WatchEventType Type, T Object)>> watch;
+    private readonly Func<string, TimeSpan, Action<Exception>, CancellationToken, IAsyncEnumerable<(WatchEventType Type, T Object)>> watch;
     private readonly InformerOptions options;
     private readonly TimeProvider time;
     private readonly ILogger logger;
@@ -29,11 +33,14 @@ public sealed class ResourceInformer<T> : IAsyncDisposable
     private readonly CancellationTokenSource stop = new();
     private Task? loop;
     private int lists;
+    private int watches;
+    private Exception? lastFailure;
 
-    /// <summary>Creates an informer from a list call and a watch call (resourceVersion, timeout, token).</summary>
+    /// <summary>Creates an informer from a list call and a watch call (resourceVersion, timeout, the callback that
+    /// receives errors the stream reports, such as an ERROR event's Status, and a token).</summary>
     public ResourceInformer(
         Func<CancellationToken, Task<(IReadOnlyList<T> Items, string ResourceVersion)>> list,
-        Func<string, TimeSpan, CancellationToken, IAsyncEnumerable<(WatchEventType Type, T Object)>> watch,
+        Func<string, TimeSpan, Action<Exception>, CancellationToken, IAsyncEnumerable<(WatchEventType Type, T Object)>> watch,
         InformerOptions? options = null,
         TimeProvider? timeProvider = null,
         ILogger? logger = null)
@@ -53,6 +60,15 @@ public sealed class ResourceInformer<T> : IAsyncDisposable
 
     /// <summary>How many lists ran (the first one, resyncs and recoveries from 410).</summary>
     public int ListCount => Volatile.Read(ref lists);
+
+    /// <summary>How many watches were opened.</summary>
+    public int WatchCount => Volatile.Read(ref watches);
+
+    /// <summary>The failure of the latest list or watch attempt when it failed, null once a list succeeds.</summary>
+    public Exception? LastFailure => Volatile.Read(ref lastFailure);
+
+    /// <summary>Raised (on the informer's loop) when a list or watch fails.</summary>
+    public event Action<Exception>? Failed;
 
     /// <summary>The last resourceVersion seen.</summary>
     public string? ResourceVersion { get; private set; }
@@ -94,6 +110,7 @@ public sealed class ResourceInformer<T> : IAsyncDisposable
     private async Task RunAsync(CancellationToken ct)
     {
         var failures = 0;
+        var quiet = 0;
         var needList = true;
         var lastList = time.GetUtcNow();
         while (!ct.IsCancellationRequested)
@@ -105,25 +122,47 @@ public sealed class ResourceInformer<T> : IAsyncDisposable
                     await RelistAsync(ct).ConfigureAwait(false);
                     lastList = time.GetUtcNow();
                     needList = false;
+                    Volatile.Write(ref lastFailure, null);
                 }
 
                 var remaining = options.ResyncPeriod - (time.GetUtcNow() - lastList);
                 var timeout = remaining < options.WatchTimeout ? remaining : options.WatchTimeout;
                 using var watchCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
                 watchCts.CancelAfter(timeout + TimeSpan.FromSeconds(5));
-                await foreach (var (type, obj) in watch(ResourceVersion!, timeout, watchCts.Token).ConfigureAwait(false))
+                Exception? reported = null;
+                var delivered = 0;
+                Interlocked.Increment(ref watches);
+                await foreach (var (type, obj) in watch(ResourceVersion!, timeout, e => reported ??= e, watchCts.Token).ConfigureAwait(false))
                 {
-                    if (type == WatchEventType.Error)
+                    if (reported is not null || type == WatchEventType.Error)
                     {
-                        // The API server reports an expired resourceVersion as an ERROR event (410 in a Status).
-                        needList = true;
                         break;
                     }
 
+                    delivered++;
                     Observe(type, obj);
                 }
 
                 failures = 0;
+                if (reported is KubernetesException { Status.Code: (int)HttpStatusCode.Gone })
+                {
+                    logger.LogInformation("Watch of {Type} expired at resourceVersion {ResourceVersion}; relisting", typeof(T).Name, ResourceVersion);
+                    needList = true;
+                }
+                else if (reported is not null)
+                {
+                    // Any other error in the stream (an internal error Status, an unreadable event): an event may
+                    // have been lost, so the cache is rebuilt from a list after a backoff.
+                    throw new WatchStreamException(reported);
+                }
+
+                // A watch that ends without delivering anything (not even a bookmark) twice in a row waits before the
+                // next attempt: re-watching at once would turn a server that keeps ending watches into a hot loop.
+                quiet = delivered > 0 ? 0 : quiet + 1;
+                if (quiet > 1)
+                {
+                    await Task.Delay(Backoff(quiet - 1), time, ct).ConfigureAwait(false);
+                }
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
@@ -131,15 +170,36 @@ public sealed class ResourceInformer<T> : IAsyncDisposable
             }
             catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.Gone)
             {
+                // A list from a resourceVersion too old to serve: start over from a fresh list.
                 logger.LogInformation("Watch of {Type} expired at resourceVersion {ResourceVersion}; relisting", typeof(T).Name, ResourceVersion);
                 needList = true;
             }
-            catch (Exception e) when (e is HttpOperationException or HttpRequestException or IOException or OperationCanceledException or System.Text.Json.JsonException)
+            catch (Exception e) when (e is HttpOperationException or HttpRequestException or IOException or OperationCanceledException or System.Text.Json.JsonException or WatchStreamException)
             {
                 failures++;
                 var delay = Backoff(failures);
-                logger.LogWarning("List/watch of {Type} failed ({Error}); retrying in {Delay}", typeof(T).Name, e.GetType().Name, delay);
-                if (e is HttpOperationException)
+                var failure = e is WatchStreamException { InnerException: { } inner } ? inner : e;
+                Volatile.Write(ref lastFailure, failure);
+                if (ApiCallPipeline.StatusOf(failure) is { } status)
+                {
+                    logger.Log(status is HttpStatusCode.Forbidden or HttpStatusCode.Unauthorized ? LogLevel.Error : LogLevel.Warning,
+                        "List/watch of {Type} refused with HTTP {Status} ({Reason}); retrying in {Delay}", typeof(T).Name, (int)status, failure.Message, delay);
+                }
+                else
+                {
+                    logger.LogWarning("List/watch of {Type} failed ({Error}); retrying in {Delay}", typeof(T).Name, failure.GetType().Name, delay);
+                }
+
+                try
+                {
+                    Failed?.Invoke(failure);
+                }
+                catch (Exception handlerError)
+                {
+                    logger.LogError(handlerError, "A {Type} failure handler failed", typeof(T).Name);
+                }
+
+                if (e is HttpOperationException or WatchStreamException)
                 {
                     needList = true;
                 }
@@ -215,3 +275,4 @@ public sealed class ResourceInformer<T> : IAsyncDisposable
         }
     }
 }
+

@@ -21,8 +21,9 @@ namespace EgressTls.Testing;
 /// Test stand-in for kube-apiserver (not a real API server): an in-process Kestrel server on 127.0.0.1
 /// speaking the Kubernetes REST API over plain HTTP for the kinds in <see cref="ApiResource.Defaults"/>.
 /// Supports get (404 with a Status body), list (labelSelector, fieldSelector metadata.name/namespace),
-/// watch (chunked JSON lines, resourceVersion semantics, optional BOOKMARK, 410 Gone after
-/// <see cref="Compact"/>), create (409 AlreadyExists), update with a resourceVersion precondition (409
+/// watch (chunked JSON lines, resourceVersion semantics, optional BOOKMARK; after <see cref="Compact"/> a
+/// watch from an older version gets what kube-apiserver sends: HTTP 200 and one ERROR event holding a 410
+/// Expired Status), create (409 AlreadyExists), update with a resourceVersion precondition (409
 /// Conflict), delete (404; ownerReference and namespace cascade), server-side apply (field managers,
 /// conflicts, force), JSON merge patch and JSON patch, <c>dryRun=All</c>, monotonically increasing
 /// resourceVersion, uid, creationTimestamp and generation. <see cref="AddFault"/> injects latency,
@@ -167,7 +168,8 @@ public sealed class StandInApiServer : IAsyncDisposable
         }
     }
 
-    /// <summary>Forgets watch history: watches from an older resourceVersion now get 410 Gone.</summary>
+    /// <summary>Forgets watch history: watches from an older resourceVersion now get an ERROR event with a 410
+    /// Expired Status (in an HTTP 200 stream, as kube-apiserver answers).</summary>
     public void Compact()
     {
         lock (gate)
@@ -780,6 +782,7 @@ public sealed class StandInApiServer : IAsyncDisposable
         var rvText = query["resourceVersion"].ToString();
         var watcher = new Watcher(resource, ns, selector, fields, Channel.CreateUnbounded<HistoryEvent>());
         var initial = new List<HistoryEvent>();
+        string? expired = null;
         lock (gate)
         {
             if (rvText.Length > 0 && rvText != "0")
@@ -791,10 +794,14 @@ public sealed class StandInApiServer : IAsyncDisposable
 
                 if (since < compactedBefore - 1)
                 {
-                    return WriteStatusSync(ctx, 410, "Expired", $"too old resource version: {since} ({compactedBefore})");
+                    expired = $"too old resource version: {since} ({compactedBefore})";
+                }
+                else
+                {
+                    initial.AddRange(history.Where(h => h.ResourceVersion > since && watcher.Accepts(h)));
+                    watchers.Add(watcher);
                 }
 
-                initial.AddRange(history.Where(h => h.ResourceVersion > since && watcher.Accepts(h)));
             }
             else
             {
@@ -802,9 +809,18 @@ public sealed class StandInApiServer : IAsyncDisposable
                     .OrderBy(e => e.Key, StringComparer.Ordinal)
                     .Select(e => new HistoryEvent(0, resource, e.Namespace, "ADDED", (JsonObject)e.Object.DeepClone()))
                     .Where(watcher.Accepts));
+                watchers.Add(watcher);
             }
+        }
 
-            watchers.Add(watcher);
+        if (expired is not null)
+        {
+            // kube-apiserver answers a watch from a compacted resourceVersion with HTTP 200 and a single ERROR
+            // event whose object is a 410 Expired Status, then ends the stream ("410 Gone" in the API concepts).
+            ctx.Response.StatusCode = 200;
+            ctx.Response.ContentType = "application/json";
+            await WriteEvent(ctx.Response, "ERROR", StatusBody(410, "Expired", expired, null, null), ctx.RequestAborted).ConfigureAwait(false);
+            return 200;
         }
 
         var response = ctx.Response;

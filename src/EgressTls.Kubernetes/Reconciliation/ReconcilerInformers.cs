@@ -22,8 +22,8 @@ public static class ReconcilerInformers
                 var list = await client.CoreV1.ListPodForAllNamespacesAsync(labelSelector: labelSelector, cancellationToken: ct).ConfigureAwait(false);
                 return ((IReadOnlyList<V1Pod>)list.Items.ToList(), list.Metadata?.ResourceVersion ?? "");
             },
-            (rv, timeout, ct) => client.CoreV1.WatchListPodForAllNamespacesAsync(
-                labelSelector: labelSelector, resourceVersion: rv, allowWatchBookmarks: true, timeoutSeconds: Seconds(timeout), cancellationToken: ct),
+            (rv, timeout, onError, ct) => client.CoreV1.WatchListPodForAllNamespacesAsync(
+                labelSelector: labelSelector, resourceVersion: rv, allowWatchBookmarks: true, timeoutSeconds: Seconds(timeout), onError: onError, cancellationToken: ct),
             options, time, logger);
 
     /// <summary>Secrets egress-tls manages in one namespace. Managed Secrets live only in the release namespace and
@@ -36,8 +36,8 @@ public static class ReconcilerInformers
                 var list = await client.CoreV1.ListNamespacedSecretAsync(@namespace, labelSelector: ManagedSelector, cancellationToken: ct).ConfigureAwait(false);
                 return ((IReadOnlyList<V1Secret>)list.Items.ToList(), list.Metadata?.ResourceVersion ?? "");
             },
-            (rv, timeout, ct) => client.CoreV1.WatchListNamespacedSecretAsync(
-                @namespace, labelSelector: ManagedSelector, resourceVersion: rv, allowWatchBookmarks: true, timeoutSeconds: Seconds(timeout), cancellationToken: ct),
+            (rv, timeout, onError, ct) => client.CoreV1.WatchListNamespacedSecretAsync(
+                @namespace, labelSelector: ManagedSelector, resourceVersion: rv, allowWatchBookmarks: true, timeoutSeconds: Seconds(timeout), onError: onError, cancellationToken: ct),
             options, time, logger);
 
     /// <summary>
@@ -70,18 +70,18 @@ public static class ReconcilerInformers
                     return ([], "");
                 }
             },
-            (rv, timeout, ct) => Volatile.Read(ref absent) == 1 ? WaitAsync(timeout, time, ct) : Watch(rv, timeout, ct),
+            (rv, timeout, onError, ct) => Volatile.Read(ref absent) == 1 ? WaitAsync(timeout, time, ct) : Watch(rv, timeout, onError, ct),
             options, time, logger);
 
         // The typed WatchAsync over the list call: the replacement the client suggests yields untyped objects.
 #pragma warning disable CS0618
-        IAsyncEnumerable<(WatchEventType, LiveObject)> Watch(string rv, TimeSpan timeout, CancellationToken ct) => namespaced
+        IAsyncEnumerable<(WatchEventType, LiveObject)> Watch(string rv, TimeSpan timeout, Action<Exception> onError, CancellationToken ct) => namespaced
             ? client.CustomObjects.ListCustomObjectForAllNamespacesWithHttpMessagesAsync<LiveObjectList>(
                 group, version, plural, allowWatchBookmarks: true, labelSelector: labelSelector, resourceVersion: rv, timeoutSeconds: Seconds(timeout), watch: true, cancellationToken: ct)
-                .WatchAsync<LiveObject, LiveObjectList>(cancellationToken: ct)
+                .WatchAsync<LiveObject, LiveObjectList>(onError, cancellationToken: ct)
             : client.CustomObjects.ListClusterCustomObjectWithHttpMessagesAsync<LiveObjectList>(
                 group, version, plural, allowWatchBookmarks: true, labelSelector: labelSelector, resourceVersion: rv, timeoutSeconds: Seconds(timeout), watch: true, cancellationToken: ct)
-                .WatchAsync<LiveObject, LiveObjectList>(cancellationToken: ct);
+                .WatchAsync<LiveObject, LiveObjectList>(onError, cancellationToken: ct);
 #pragma warning restore CS0618
     }
 

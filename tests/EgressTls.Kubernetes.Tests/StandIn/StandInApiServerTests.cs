@@ -243,21 +243,24 @@ public sealed class StandInApiServerTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Watch_from_a_compacted_version_is_410_gone()
+    public async Task Watch_from_a_compacted_version_is_an_error_event_holding_a_410_status()
     {
         await client.CoreV1.CreateNamespacedSecretAsync(Secret("s"), "team-a");
         var list = await client.CoreV1.ListNamespacedSecretAsync("team-a");
         await client.CoreV1.CreateNamespacedSecretAsync(Secret("t"), "team-a");
         server.Compact();
 
-        var e = await Fails(async () =>
+        var errors = new List<Exception>();
+        var events = 0;
+        await foreach (var _ in client.CoreV1.WatchListNamespacedSecretAsync("team-a", resourceVersion: list.Metadata.ResourceVersion, onError: errors.Add))
         {
-            await foreach (var _ in client.CoreV1.WatchListNamespacedSecretAsync("team-a", resourceVersion: list.Metadata.ResourceVersion))
-            {
-            }
-        });
+            events++;
+        }
 
-        e.Response.StatusCode.Should().Be(HttpStatusCode.Gone);
+        events.Should().Be(0);
+        var status = errors.Should().ContainSingle().Which.Should().BeOfType<KubernetesException>().Subject.Status;
+        (status.Code, status.Reason).Should().Be((410, "Expired"));
+        server.RequestLog.Should().Contain(e => e.Verb == "watch" && e.StatusCode == 200);
     }
 
     [Fact]
