@@ -110,9 +110,10 @@ public sealed class Reconciler
     /// until <paramref name="cancellationToken"/> is cancelled (leadership lost or shutdown).</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        await StartAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            // Inside the try: a term that ends while the first lists are still running stops its informers too.
+            await StartAsync(cancellationToken).ConfigureAwait(false);
             var lastResync = time.GetTimestamp();
             var resync = true;
             while (!cancellationToken.IsCancellationRequested)
@@ -150,7 +151,8 @@ public sealed class Reconciler
         }
     }
 
-    /// <summary>Starts the informers and waits for their first lists (tests drive passes themselves after this).</summary>
+    /// <summary>Starts the informers and waits for their first lists (tests drive passes themselves after this).
+    /// When <paramref name="cancellationToken"/> ends the wait, the informers are stopped again.</summary>
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         if (informers is not null)
@@ -177,8 +179,17 @@ public sealed class Reconciler
         set.Subscribe(OnChange);
         set.Start();
         namespaces.Start();
-        await namespaces.WaitForSyncAsync(cancellationToken).ConfigureAwait(false);
-        await set.WaitForSyncAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await namespaces.WaitForSyncAsync(cancellationToken).ConfigureAwait(false);
+            await set.WaitForSyncAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            // Never leave informers running that no pass will use: the next start begins with fresh caches.
+            await StopAsync().ConfigureAwait(false);
+            throw;
+        }
     }
 
     /// <summary>Stops the informers (the namespace informer belongs to the shell and keeps running).</summary>
