@@ -37,14 +37,17 @@ public sealed class ResourceInformer<T> : IAsyncDisposable
     private Exception? lastFailure;
 
     /// <summary>Creates an informer from a list call and a watch call (resourceVersion, timeout, the callback that
-    /// receives errors the stream reports, such as an ERROR event's Status, and a token).</summary>
+    /// receives errors the stream reports, such as an ERROR event's Status, and a token). <paramref name="resource"/>
+    /// names what it watches in log lines (defaults to the type name).</summary>
     public ResourceInformer(
         Func<CancellationToken, Task<(IReadOnlyList<T> Items, string ResourceVersion)>> list,
         Func<string, TimeSpan, Action<Exception>, CancellationToken, IAsyncEnumerable<(WatchEventType Type, T Object)>> watch,
         InformerOptions? options = null,
         TimeProvider? timeProvider = null,
-        ILogger? logger = null)
+        ILogger? logger = null,
+        string? resource = null)
     {
+        Resource = resource ?? typeof(T).Name;
         this.list = list;
         this.watch = watch;
         this.options = options ?? new InformerOptions();
@@ -60,6 +63,9 @@ public sealed class ResourceInformer<T> : IAsyncDisposable
 
     /// <summary>How many lists ran (the first one, resyncs and recoveries from 410).</summary>
     public int ListCount => Volatile.Read(ref lists);
+
+    /// <summary>What the informer watches (log lines and metrics).</summary>
+    public string Resource { get; }
 
     /// <summary>How many watches were opened.</summary>
     public int WatchCount => Volatile.Read(ref watches);
@@ -146,7 +152,7 @@ public sealed class ResourceInformer<T> : IAsyncDisposable
                 failures = 0;
                 if (reported is KubernetesException { Status.Code: (int)HttpStatusCode.Gone })
                 {
-                    logger.LogInformation("Watch of {Type} expired at resourceVersion {ResourceVersion}; relisting", typeof(T).Name, ResourceVersion);
+                    logger.LogInformation("Watch of {Type} expired at resourceVersion {ResourceVersion}; relisting", Resource, ResourceVersion);
                     needList = true;
                 }
                 else if (reported is not null)
@@ -171,7 +177,7 @@ public sealed class ResourceInformer<T> : IAsyncDisposable
             catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.Gone)
             {
                 // A list from a resourceVersion too old to serve: start over from a fresh list.
-                logger.LogInformation("Watch of {Type} expired at resourceVersion {ResourceVersion}; relisting", typeof(T).Name, ResourceVersion);
+                logger.LogInformation("Watch of {Type} expired at resourceVersion {ResourceVersion}; relisting", Resource, ResourceVersion);
                 needList = true;
             }
             catch (Exception e) when (e is HttpOperationException or HttpRequestException or IOException or OperationCanceledException or System.Text.Json.JsonException or WatchStreamException)
@@ -183,11 +189,11 @@ public sealed class ResourceInformer<T> : IAsyncDisposable
                 if (ApiCallPipeline.StatusOf(failure) is { } status)
                 {
                     logger.Log(status is HttpStatusCode.Forbidden or HttpStatusCode.Unauthorized ? LogLevel.Error : LogLevel.Warning,
-                        "List/watch of {Type} refused with HTTP {Status} ({Reason}); retrying in {Delay}", typeof(T).Name, (int)status, failure.Message, delay);
+                        "List/watch of {Type} refused with HTTP {Status} ({Reason}); retrying in {Delay}", Resource, (int)status, failure.Message, delay);
                 }
                 else
                 {
-                    logger.LogWarning("List/watch of {Type} failed ({Error}); retrying in {Delay}", typeof(T).Name, failure.GetType().Name, delay);
+                    logger.LogWarning("List/watch of {Type} failed ({Error}); retrying in {Delay}", Resource, failure.GetType().Name, delay);
                 }
 
                 try
@@ -196,7 +202,7 @@ public sealed class ResourceInformer<T> : IAsyncDisposable
                 }
                 catch (Exception handlerError)
                 {
-                    logger.LogError(handlerError, "A {Type} failure handler failed", typeof(T).Name);
+                    logger.LogError(handlerError, "A {Type} failure handler failed", Resource);
                 }
 
                 if (e is HttpOperationException or WatchStreamException)
@@ -271,7 +277,7 @@ public sealed class ResourceInformer<T> : IAsyncDisposable
         }
         catch (Exception e)
         {
-            logger.LogError(e, "A {Type} change handler failed", typeof(T).Name);
+            logger.LogError(e, "A {Type} change handler failed", Resource);
         }
     }
 }

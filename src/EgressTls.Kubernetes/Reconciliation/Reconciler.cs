@@ -172,11 +172,15 @@ public sealed class Reconciler
             [
                 ReconcilerInformers.Custom(client, "cilium.io", "v2", "ciliumnetworkpolicies", namespaced: true, ReconcilerInformers.ManagedSelector, io, time, informerLogger),
                 ReconcilerInformers.Custom(client, "cilium.io", "v2", "ciliumenvoyconfigs", namespaced: true, ReconcilerInformers.ManagedSelector, io, time, informerLogger),
-                ReconcilerInformers.Custom(client, "cilium.io", "v2", "ciliumclusterwideenvoyconfigs", namespaced: false, ReconcilerInformers.ManagedSelector, io, time, informerLogger),
+                // Only when listeners go into clusterwide configs: that is when the chart grants access to them.
+                .. options.Render.Cilium.ClusterwideEnvoyConfig
+                    ? [ReconcilerInformers.Custom(client, "cilium.io", "v2", "ciliumclusterwideenvoyconfigs", namespaced: false, ReconcilerInformers.ManagedSelector, io, time, informerLogger)]
+                    : Array.Empty<ResourceInformer<LiveObject>>(),
             ]);
         informers = set;
         namespaces.Changed += OnChange;
         set.Subscribe(OnChange);
+        set.SubscribeFailures(OnInformerFailure);
         set.Start();
         namespaces.Start();
         try
@@ -342,6 +346,18 @@ public sealed class Reconciler
     private static string Scope(JsonObject manifest) => ObjectKeys.IsShared(manifest) ? "" : ObjectKeys.WorkloadNamespace(manifest) ?? "";
 
     private void OnChange<T>(WatchEventType type, T obj) => Trigger.Signal();
+
+    // The informer logs each failure; a refusal (403: the RBAC does not grant the resource) stops the first sync, so
+    // it is counted for alerting and said once more in terms of what to fix.
+    private void OnInformerFailure(string resource, Exception failure)
+    {
+        var status = ApiCallPipeline.StatusOf(failure);
+        Metrics.InformerError(resource, (int?)status);
+        if (status is HttpStatusCode.Forbidden && informers is { HasSynced: false })
+        {
+            logger.LogError("The reconciler cannot start: listing {Resource} is forbidden; grant list and watch on it (the chart's RBAC does)", resource);
+        }
+    }
 
     private DesiredStateInput Input(Informer set)
     {
@@ -534,6 +550,22 @@ public sealed class Reconciler
             foreach (var g in generated)
             {
                 g.Changed += (t, o) => handler(t, o);
+            }
+        }
+
+        public void SubscribeFailures(Action<string, Exception> handler)
+        {
+            pods.Failed += e => handler(pods.Resource, e);
+            enabledPods.Failed += e => handler(enabledPods.Resource, e);
+            providers?.Failed += e => handler(providers.Resource, e);
+            foreach (var i in secrets)
+            {
+                i.Failed += e => handler(i.Resource, e);
+            }
+
+            foreach (var g in generated)
+            {
+                g.Failed += e => handler(g.Resource, e);
             }
         }
 

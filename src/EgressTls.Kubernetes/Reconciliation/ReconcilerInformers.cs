@@ -24,7 +24,7 @@ public static class ReconcilerInformers
             },
             (rv, timeout, onError, ct) => client.CoreV1.WatchListPodForAllNamespacesAsync(
                 labelSelector: labelSelector, resourceVersion: rv, allowWatchBookmarks: true, timeoutSeconds: Seconds(timeout), onError: onError, cancellationToken: ct),
-            options, time, logger);
+            options, time, logger, $"pods ({labelSelector})");
 
     /// <summary>Secrets egress-tls manages in one namespace. Managed Secrets live only in the release namespace and
     /// Cilium's secrets namespace(s), which is also where the chart's RBAC lets egress-tls list and watch Secrets
@@ -38,7 +38,7 @@ public static class ReconcilerInformers
             },
             (rv, timeout, onError, ct) => client.CoreV1.WatchListNamespacedSecretAsync(
                 @namespace, labelSelector: ManagedSelector, resourceVersion: rv, allowWatchBookmarks: true, timeoutSeconds: Seconds(timeout), onError: onError, cancellationToken: ct),
-            options, time, logger);
+            options, time, logger, $"secrets in {@namespace}");
 
     /// <summary>
     /// A custom resource (all namespaces, or cluster-scoped). When its CRD is not installed (404 on list) the
@@ -71,7 +71,7 @@ public static class ReconcilerInformers
                 }
             },
             (rv, timeout, onError, ct) => Volatile.Read(ref absent) == 1 ? WaitAsync(timeout, time, ct) : Watch(rv, timeout, onError, ct),
-            options, time, logger);
+            options, time, logger, $"{plural}.{group}");
 
         // The typed WatchAsync over the list call: the replacement the client suggests yields untyped objects.
 #pragma warning disable CS0618

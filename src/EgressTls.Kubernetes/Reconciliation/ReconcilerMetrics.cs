@@ -4,7 +4,8 @@ namespace EgressTls.Kubernetes.Reconciliation;
 
 /// <summary>
 /// The reconciler's instruments on the <c>EgressTls</c> meter (the host exports meters at /metrics):
-/// objects applied and deleted by kind, reconcile errors by kind, pass duration, seconds until the earliest
+/// objects applied and deleted by kind, reconcile errors by kind, failed informer lists and watches by resource,
+/// pass duration, seconds until the earliest
 /// leaf and CA expiry, and whether this replica leads.
 /// </summary>
 public sealed class ReconcilerMetrics : IDisposable
@@ -18,6 +19,7 @@ public sealed class ReconcilerMetrics : IDisposable
     private readonly Counter<long> deleted;
     private readonly Counter<long> errors;
     private readonly Histogram<double> duration;
+    private readonly Counter<long> informerErrors;
     private long leafExpiryTicks = long.MinValue;
     private long caExpiryTicks = long.MinValue;
     private int leader;
@@ -30,6 +32,8 @@ public sealed class ReconcilerMetrics : IDisposable
         applied = meter.CreateCounter<long>("egress_tls_reconciler_objects_applied", description: "Objects the reconciler applied, by kind.");
         deleted = meter.CreateCounter<long>("egress_tls_reconciler_objects_deleted", description: "Objects the reconciler deleted (garbage collection), by kind.");
         errors = meter.CreateCounter<long>("egress_tls_reconcile_errors", description: "Reconcile failures, by kind of object (or 'pass').");
+        informerErrors = meter.CreateCounter<long>("egress_tls_informer_errors",
+            description: "Failed lists and watches of the reconciler's informers, by resource and HTTP status (403: the RBAC does not grant it).");
         duration = meter.CreateHistogram<double>("egress_tls_reconcile_duration", unit: "s", description: "Duration of one reconcile pass.");
         meter.CreateObservableGauge("egress_tls_certificate_expiry_seconds", ObserveExpiry, unit: "s",
             description: "Seconds until the earliest expiry of a leaf certificate (certificate=leaf) and of the CA (certificate=ca).");
@@ -45,11 +49,15 @@ public sealed class ReconcilerMetrics : IDisposable
     /// <summary>Deleted objects so far (tests).</summary>
     public long DeletedTotal => Interlocked.Read(ref deletedTotal);
 
+    /// <summary>Failed informer lists and watches so far (tests).</summary>
+    public long InformerErrorsTotal => Interlocked.Read(ref informerErrorsTotal);
+
     /// <summary>The time provider expiry gauges measure against.</summary>
     public TimeProvider Time { get; set; } = TimeProvider.System;
 
     private long appliedTotal;
     private long deletedTotal;
+    private long informerErrorsTotal;
 
     /// <summary>Counts an applied object.</summary>
     public void Applied(string kind)
@@ -67,6 +75,13 @@ public sealed class ReconcilerMetrics : IDisposable
 
     /// <summary>Counts a failure.</summary>
     public void Error(string kind) => errors.Add(1, new KeyValuePair<string, object?>("kind", kind));
+
+    /// <summary>Counts a failed list or watch of an informer (status: the HTTP status, or null for a transport error).</summary>
+    public void InformerError(string resource, int? status)
+    {
+        Interlocked.Increment(ref informerErrorsTotal);
+        informerErrors.Add(1, new KeyValuePair<string, object?>("resource", resource), new KeyValuePair<string, object?>("code", status?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"));
+    }
 
     /// <summary>Records a pass's duration.</summary>
     public void PassDuration(TimeSpan elapsed) => duration.Record(elapsed.TotalSeconds);

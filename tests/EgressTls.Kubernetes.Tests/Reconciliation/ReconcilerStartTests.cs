@@ -29,6 +29,38 @@ public sealed class ReconcilerStartTests
         reconciler.IsRunning.Should().BeFalse();
     }
 
+    [Fact]
+    public async Task Without_clusterwide_envoy_configs_the_reconciler_starts_with_no_access_to_them()
+    {
+        await using var server = await StandInApiServer.StartAsync();
+        var forbidden = new ForbiddingHandler("ciliumclusterwideenvoyconfigs");
+        var (reconciler, namespaces) = Create(server, forbidden);
+        await using var _ = namespaces;
+
+        using var budget = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await reconciler.StartAsync(budget.Token);
+        await reconciler.StopAsync();
+
+        forbidden.Refused.Should().Be(0, "the chart grants clusterwide Envoy configs only with cilium.clusterwideEnvoyConfig=true");
+    }
+
+    [Fact]
+    public async Task A_resource_the_rbac_refuses_is_counted_while_the_reconciler_waits_for_it()
+    {
+        await using var server = await StandInApiServer.StartAsync();
+        var forbidden = new ForbiddingHandler("ciliumclusterwideenvoyconfigs");
+        var clusterwide = Workloads.Options with { Cilium = Workloads.Options.Cilium with { ClusterwideEnvoyConfig = true } };
+        var (reconciler, namespaces) = Create(server, forbidden, new ReconcilerOptions { LeafRenewal = null, Render = clusterwide });
+        await using var _ = namespaces;
+
+        using var budget = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+        var start = async () => await reconciler.StartAsync(budget.Token);
+        await start.Should().ThrowAsync<OperationCanceledException>();
+
+        forbidden.Refused.Should().BePositive();
+        reconciler.Metrics.InformerErrorsTotal.Should().BePositive("a refused list must be visible, not a silent wait");
+    }
+
     internal static (Reconciler Reconciler, ResourceInformer<k8s.Models.V1Namespace> Namespaces) Create(
         StandInApiServer server, DelegatingHandler handler, ReconcilerOptions? options = null)
     {
