@@ -10,12 +10,16 @@ namespace EgressTls.Kubernetes;
 /// <summary>
 /// Polly.Core pipelines for API calls: retries with jittered exponential backoff on 429, 5xx, transport
 /// errors and attempt timeouts, honouring Retry-After (capped); a per-attempt timeout; the overall budget is
-/// the caller's token (admission passes a bounded share of the webhook timeout).
+/// the caller's token (admission passes a bounded share of the webhook timeout). Three kinds of call: reads,
+/// idempotent writes (server-side apply, where 404 and 409 are passing states worth retrying) and conditional
+/// writes (a delete with preconditions, a create, a patch of something that may be gone), where 404 and 409 are
+/// the answer and go straight back to the caller.
 /// </summary>
 public sealed class ApiCallPipeline
 {
     private readonly ResiliencePipeline reads;
     private readonly ResiliencePipeline writes;
+    private readonly ResiliencePipeline conditionalWrites;
 
     /// <summary>Builds the pipelines.</summary>
     public ApiCallPipeline(ApiRetryOptions? options = null, TimeProvider? timeProvider = null)
@@ -23,6 +27,7 @@ public sealed class ApiCallPipeline
         Options = options ?? new ApiRetryOptions();
         reads = Build(Options, timeProvider, retryNotFoundAndConflict: false);
         writes = Build(Options, timeProvider, retryNotFoundAndConflict: true);
+        conditionalWrites = Build(Options, timeProvider, retryNotFoundAndConflict: false);
     }
 
     /// <summary>The options in force.</summary>
@@ -36,6 +41,12 @@ public sealed class ApiCallPipeline
     /// 409 (a concurrent writer) are retried too.</summary>
     public ValueTask<T> WriteAsync<T>(Func<CancellationToken, ValueTask<T>> call, CancellationToken cancellationToken) =>
         writes.ExecuteAsync(call, cancellationToken);
+
+    /// <summary>Runs a write whose 404 and 409 are final: a delete with a uid or resourceVersion precondition
+    /// (409: the object changed), a create (409: AlreadyExists), a patch of an object that may be gone (404).
+    /// Retried on 429, 5xx, transport errors and attempt timeouts only.</summary>
+    public ValueTask<T> ConditionalWriteAsync<T>(Func<CancellationToken, ValueTask<T>> call, CancellationToken cancellationToken) =>
+        conditionalWrites.ExecuteAsync(call, cancellationToken);
 
     /// <summary>True for failures worth another attempt.</summary>
     public static bool IsTransient(Exception exception, bool retryNotFoundAndConflict) => exception switch

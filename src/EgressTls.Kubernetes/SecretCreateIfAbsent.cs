@@ -30,9 +30,9 @@ public static class SecretCreateIfAbsent
         var fresh = build();
         try
         {
-            // Creates are not idempotent, so 409 is an answer (the read pipeline does not retry it); a create
-            // retried after a lost response also lands here and reads back our own Secret.
-            var created = await pipeline.ReadAsync(
+            // Creates are not idempotent, so 409 is an answer (not retried); a create retried after a lost
+            // response also lands here and reads back our own Secret.
+            var created = await pipeline.ConditionalWriteAsync(
                 async c => await client.CoreV1.CreateNamespacedSecretAsync(fresh, ns, cancellationToken: c).ConfigureAwait(false),
                 cancellationToken).ConfigureAwait(false);
             return (created.Data is null ? fresh : created, true);

@@ -24,7 +24,7 @@ namespace EgressTls.Testing;
 /// watch (chunked JSON lines, resourceVersion semantics, optional BOOKMARK; after <see cref="Compact"/> a
 /// watch from an older version gets what kube-apiserver sends: HTTP 200 and one ERROR event holding a 410
 /// Expired Status), create (409 AlreadyExists), update with a resourceVersion precondition (409
-/// Conflict), delete (404; ownerReference and namespace cascade), server-side apply (field managers,
+/// Conflict), delete (404; 409 when a uid or resourceVersion precondition fails; ownerReference and namespace cascade), server-side apply (field managers,
 /// conflicts, force), JSON merge patch and JSON patch, <c>dryRun=All</c>, monotonically increasing
 /// resourceVersion, uid, creationTimestamp and generation. <see cref="AddFault"/> injects latency,
 /// 429 with Retry-After, 500, 404, 409 and dropped connections; <see cref="RequestLog"/> records every request.
@@ -434,9 +434,16 @@ public sealed class StandInApiServer : IAsyncDisposable
                         break;
                     }
 
-                    if (!objects.ContainsKey(Key(resource, ns, name)))
+                    if (!objects.TryGetValue(Key(resource, ns, name), out var doomed))
                     {
                         (result, code, error) = (null, 404, $"{resource.Plural} \"{name}\" not found");
+                        break;
+                    }
+
+                    if (FailedPrecondition(body, doomed.Object) is { } failed)
+                    {
+                        // kube-apiserver: 409 Conflict, "Operation cannot be fulfilled on <resource> "<name>": <why>".
+                        (result, code, error) = (null, 409, $"Operation cannot be fulfilled on {resource.Plural} \"{name}\": {failed}");
                         break;
                     }
 
@@ -963,6 +970,43 @@ public sealed class StandInApiServer : IAsyncDisposable
         }
 
         return t;
+    }
+
+    // DeleteOptions.preconditions: uid and resourceVersion must match the stored object.
+    private static string? FailedPrecondition(string body, JsonObject stored)
+    {
+        if (string.IsNullOrWhiteSpace(body))
+        {
+            return null;
+        }
+
+        JsonNode? options;
+        try
+        {
+            options = JsonNode.Parse(body);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+
+        if (options?["preconditions"] is not JsonObject preconditions)
+        {
+            return null;
+        }
+
+        var meta = stored["metadata"]!;
+        if (preconditions["uid"]?.GetValue<string>() is { } uid && uid != (string?)meta["uid"])
+        {
+            return $"Precondition failed: UID in precondition: {uid}, UID in object meta: {(string?)meta["uid"]}";
+        }
+
+        if (preconditions["resourceVersion"]?.GetValue<string>() is { } rv && rv != (string?)meta["resourceVersion"])
+        {
+            return $"Precondition failed: ResourceVersion in precondition: {rv}, ResourceVersion in object meta: {(string?)meta["resourceVersion"]}";
+        }
+
+        return null;
     }
 
     private static JsonObject? ParseObject(string body, out string? error)

@@ -34,7 +34,7 @@ public sealed class EventRecorder(IKubernetes client, ApiCallPipeline pipeline, 
                 var patch = new JsonObject { ["count"] = count, ["lastTimestamp"] = now.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture) };
                 try
                 {
-                    await pipeline.WriteAsync(async c => await client.CoreV1.PatchNamespacedEventAsync(new V1Patch(patch.ToJsonString(), V1Patch.PatchType.MergePatch), name, ns, cancellationToken: c).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+                    await pipeline.ConditionalWriteAsync(async c => await client.CoreV1.PatchNamespacedEventAsync(new V1Patch(patch.ToJsonString(), V1Patch.PatchType.MergePatch), name, ns, cancellationToken: c).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
                     return;
                 }
                 catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.NotFound)
@@ -58,7 +58,7 @@ public sealed class EventRecorder(IKubernetes client, ApiCallPipeline pipeline, 
             };
             try
             {
-                await pipeline.WriteAsync(async c => await client.CoreV1.CreateNamespacedEventAsync(ev, ns, cancellationToken: c).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+                await pipeline.ConditionalWriteAsync(async c => await client.CoreV1.CreateNamespacedEventAsync(ev, ns, cancellationToken: c).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
             }
             catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.Conflict)
             {

@@ -459,7 +459,8 @@ public sealed class Reconciler
         var body = new V1DeleteOptions { Preconditions = new V1Preconditions { ResourceVersion = doomed.ResourceVersion } };
         try
         {
-            await pipeline.WriteAsync(async c =>
+            // A failed precondition is final (409 again on every attempt), so 409 is not retried here.
+            await pipeline.ConditionalWriteAsync(async c =>
             {
                 try
                 {

@@ -264,6 +264,26 @@ public sealed class StandInApiServerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Delete_preconditions_on_uid_and_resource_version_fail_with_409_conflict()
+    {
+        var created = await client.CoreV1.CreateNamespacedSecretAsync(Secret("s"), "team-a");
+
+        var staleVersion = await Fails(() => client.CoreV1.DeleteNamespacedSecretAsync("s", "team-a",
+            new V1DeleteOptions { Preconditions = new V1Preconditions { ResourceVersion = "1" } }));
+        var otherUid = await Fails(() => client.CoreV1.DeleteNamespacedSecretAsync("s", "team-a",
+            new V1DeleteOptions { Preconditions = new V1Preconditions { Uid = "not-the-uid" } }));
+
+        staleVersion.Response.StatusCode.Should().Be(HttpStatusCode.Conflict);
+        staleVersion.Response.Content.Should().Contain("Precondition failed");
+        otherUid.Response.StatusCode.Should().Be(HttpStatusCode.Conflict);
+        server.Find("secrets", "team-a", "s").Should().NotBeNull();
+
+        await client.CoreV1.DeleteNamespacedSecretAsync("s", "team-a",
+            new V1DeleteOptions { Preconditions = new V1Preconditions { Uid = created.Metadata.Uid, ResourceVersion = created.Metadata.ResourceVersion } });
+        server.Find("secrets", "team-a", "s").Should().BeNull();
+    }
+
+    [Fact]
     public async Task Delete_is_404_when_absent_and_collects_namespaced_dependents()
     {
         var owner = await client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "owner" } }, "team-a");
