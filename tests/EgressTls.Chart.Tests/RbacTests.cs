@@ -25,7 +25,8 @@ public sealed class RbacTests
 
     private sealed record Allowed(string Group, string Resource, string[] Verbs, Scope Scope, string[]? ResourceNames, string Reason);
 
-    private static readonly string[] ReadWrite = ["get", "list", "watch", "create", "update", "patch", "delete"];
+    // Writes are server-side apply (patch) and creates: no update, except where an object is replaced.
+    private static readonly string[] ReadWrite = ["get", "list", "watch", "create", "patch", "delete"];
 
     /// <summary>Everything egress-tls may be granted, with why. A grant outside this list fails the tests
     /// (no verb on a kind egress-tls does not use).</summary>
@@ -35,19 +36,19 @@ public sealed class RbacTests
         new("", "pods", ["list", "watch"], Scope.Cluster, null, "the reconciler finds opted-in pods in every namespace"),
         new("", "secrets", ["get"], Scope.Cluster, null, "client-certificate/CA Secrets named by annotations, in the workload's namespace"),
         new("", "secrets", ["get"], Scope.SecretRead, null, "the same, narrowed to rbac.secretReadNamespaces"),
-        new("", "secrets", ReadWrite, Scope.Release, null, "the CA, SDS-mode leaf certificates, the serving certificate"),
+        new("", "secrets", [.. ReadWrite, "update"], Scope.Release, null, "the CA, SDS-mode leaf certificates, the serving certificate (the CA and serving certificate Secrets are replaced with a resourceVersion precondition)"),
         new("", "secrets", ReadWrite, Scope.CiliumSecrets, null, "client-certificate copies for CEC SDS; inline-mode leaf certificates"),
         new("", "configmaps", ["create"], Scope.Cluster, null, "the per-namespace trust bundle (create cannot be limited by name)"),
-        new("", "configmaps", ["get", "update", "patch", "delete"], Scope.Cluster, ["egress-tls-trust-bundle"], "the trust bundle, and only it"),
+        new("", "configmaps", ["get", "patch", "delete"], Scope.Cluster, ["egress-tls-trust-bundle"], "the trust bundle, and only it"),
         new("", "events", ["create", "patch"], Scope.Cluster, null, "events on pods and Providers"),
         new("cilium.io", "ciliumnetworkpolicies", ReadWrite, Scope.Cluster, null, "redirect policies in workload namespaces"),
         new("cilium.io", "ciliumenvoyconfigs", ReadWrite, Scope.Cluster, null, "mTLS listeners in workload namespaces"),
         new("cilium.io", "ciliumclusterwideenvoyconfigs", ReadWrite, Scope.Cluster, null, "mTLS listeners when cilium.clusterwideEnvoyConfig"),
-        new("notification.toolkit.fluxcd.io", "providers", ["get", "list", "watch"], Scope.Cluster, null, "Flux Providers annotated for mTLS"),
+        new("notification.toolkit.fluxcd.io", "providers", ["list", "watch"], Scope.Cluster, null, "Flux Providers annotated for mTLS (a list+watch cache)"),
         new("admissionregistration.k8s.io", "mutatingwebhookconfigurations", ["get", "patch"], Scope.Cluster, ["egress-tls"], "caBundle of its own webhook configuration (self-managed serving certificate)"),
         new("coordination.k8s.io", "leases", ["create"], Scope.Release, null, "leader election"),
         new("coordination.k8s.io", "leases", ["get", "update"], Scope.Release, ["egress-tls-leader"], "leader election, its own lease only"),
-        new("cert-manager.io", "certificates", ["get", "list", "watch", "create", "patch", "delete"], Scope.Release, null, "leaf Certificates issued by cert-manager (ca.source=cert-manager); the reconciler deletes unused ones"),
+        new("cert-manager.io", "certificates", ["create", "patch"], Scope.Release, null, "leaf Certificates issued by cert-manager (ca.source=cert-manager), server-side applied"),
         new("", "configmaps", ["get"], Scope.Release, ["internal-ca-bundle"], "the issuer's CA for trust bundles (ca.issuer.caSecretName, as a ConfigMap)"),
         new("", "configmaps", ["get"], Scope.KubeSystem, ["cilium-config"], "Cilium secrets mode detection"),
         new("apps", "daemonsets", ["get"], Scope.KubeSystem, ["cilium"], "Cilium version detection"),
