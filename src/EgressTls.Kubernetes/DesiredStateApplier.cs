@@ -49,6 +49,12 @@ public sealed class DesiredStateApplier : IDesiredStateApplier
     /// <summary>Objects whose last applied hash is cached.</summary>
     public int CachedCount => lastApplied.Count;
 
+    /// <summary>Where leaf certificates come from (cert-manager mode copies them from cert-manager's Secret).</summary>
+    public LeafSource LeafSource => options.LeafSource;
+
+    /// <summary>The release namespace (cert-manager Certificates and the Secrets cert-manager writes live there).</summary>
+    public string WebhookNamespace => options.WebhookNamespace;
+
     /// <summary>Forgets what was applied (the reconciler calls this after a resync found drift).</summary>
     public void Forget(GeneratedObject obj) => lastApplied.TryRemove(KeyOf(obj), out _);
 

@@ -250,7 +250,7 @@ public sealed class Reconciler
                 }
 
                 live.TryGetValue(key, out var current);
-                var expected = await ExpectedDataAsync(obj, current, resync, cancellationToken).ConfigureAwait(false);
+                var expected = await ExpectedDataAsync(obj, current, live, resync, cancellationToken).ConfigureAwait(false);
                 var hash = ContentHash.Compute(obj, ContentHash.UsesMaterial(obj.Content) ? material?.Fingerprint : null);
                 var why = DriftCheck.Reason(obj, hash, current, expected, options.LeafRenewal, now);
                 if (why is null)
@@ -381,11 +381,27 @@ public sealed class Reconciler
     }
 
     // The data an object must hold when it can be known without issuing anything: trust bundles and public
-    // roots from the material, copies from their source Secret (read on resync passes and for new objects).
-    private async Task<IReadOnlyDictionary<string, string>?> ExpectedDataAsync(GeneratedObject obj, LiveState? current, bool resync, CancellationToken ct)
+    // roots from the material, copies from their source Secret (read on resync passes and for new objects), and in
+    // cert-manager mode a leaf from the Secret cert-manager keeps renewing (watched: it lives in the release namespace
+    // with the managed-by label its Certificate's secretTemplate sets).
+    private async Task<IReadOnlyDictionary<string, string>?> ExpectedDataAsync(
+        GeneratedObject obj, LiveState? current, IReadOnlyDictionary<string, LiveState> live, bool resync, CancellationToken ct)
     {
         switch (obj.Content)
         {
+            case LeafCertificateContent when applier.LeafSource == LeafSource.CertManager && current is not null:
+            {
+                var issued = ObjectKeys.Of("v1", "Secret", applier.WebhookNamespace, CertManagerCertificates.IssuedSecretName(obj.Name));
+                if (!live.TryGetValue(issued, out var source) || source.Manifest["data"] is not JsonObject data ||
+                    (string?)data["tls.crt"] is not { Length: > 0 } crt || (string?)data["tls.key"] is not { Length: > 0 } key)
+                {
+                    // Not issued (or not seen) yet: nothing to compare with.
+                    return null;
+                }
+
+                return new Dictionary<string, string>(StringComparer.Ordinal) { ["tls.crt"] = crt, ["tls.key"] = key };
+            }
+
             case TrustBundleContent when material is not null:
             {
                 var bundle = material.GetTrustBundle();

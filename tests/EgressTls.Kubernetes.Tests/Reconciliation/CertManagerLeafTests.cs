@@ -1,0 +1,71 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using EgressTls.Kubernetes.Reconciliation;
+using EgressTls.Testing;
+using k8s;
+using Org.BouncyCastle.Security;
+
+namespace EgressTls.Kubernetes.Tests.Reconciliation;
+
+/// <summary>cert-manager mode: the leaf Secret the policy names is a copy of the Secret cert-manager writes.</summary>
+public sealed class CertManagerLeafTests
+{
+    [Fact]
+    public async Task A_certificate_cert_manager_renews_reaches_the_leaf_secret_the_policy_names()
+    {
+        var ca = new TestCaGenerator().Generate();
+        var issuer = new CertManagerIssuer("ClusterIssuer", "internal");
+        var material = new CertManagerTrustMaterial(issuer, null, new SecureRandom(), ca.CertificatePem);
+        await using var server = await StandInApiServer.StartAsync();
+        var client = KubernetesClientFactory.ForHost(server.Url);
+        var pipeline = new ApiCallPipeline(new ApiRetryOptions { BaseDelay = TimeSpan.FromMilliseconds(10), MaxDelay = TimeSpan.FromMilliseconds(100) });
+        var applier = new DesiredStateApplier(client, new ApplierOptions
+        {
+            LeafSource = LeafSource.CertManager,
+            CertManagerIssuer = issuer,
+            CertManagerPollInterval = TimeSpan.FromMilliseconds(20),
+        }, material, pipeline);
+        var clock = new ManualClock(DateTimeOffset.UtcNow);
+        await using var namespaces = Informers.Namespaces(client, timeProvider: clock);
+        var reconciler = new Reconciler(client, namespaces, applier, material, pipeline,
+            new ReconcilerOptions { LeafRenewal = null, Render = Workloads.Options }, new ReconcilerMetrics(), clock);
+        server.Seed(Workloads.Namespace("team-a"));
+        server.Seed(Workloads.MutatedPod("team-a", "web", "github.com"));
+        await reconciler.StartAsync(CancellationToken.None);
+
+        // Play cert-manager: when the Certificate appears, write its Secret (certificate "A").
+        var pass = reconciler.PassAsync(true, CancellationToken.None);
+        await ReconcilerHarness.WaitUntilAsync(() => server.All("certificates").Count > 0);
+        var certificate = server.All("certificates").Single();
+        var issuedName = (string)certificate["spec"]!["secretName"]!;
+        var leafName = (string)certificate["metadata"]!["name"]!;
+        server.Seed(Issued(issuedName, "CERT-A", ca.CertificatePem));
+        await pass;
+        var leafNamespace = (string)server.All("secrets").First(s => (string?)s["metadata"]!["name"] == leafName)["metadata"]!["namespace"]!;
+        string LeafCertificate() => Encoding.UTF8.GetString(Convert.FromBase64String((string)server.Find("secrets", leafNamespace, leafName)!["data"]!["tls.crt"]!));
+        LeafCertificate().Should().Be("CERT-A");
+
+        // cert-manager renews: its Secret now holds certificate "B"; the copy follows without waiting for a resync.
+        var renewed = k8s.KubernetesJson.Deserialize<k8s.Models.V1Secret>(Issued(issuedName, "CERT-B", ca.CertificatePem).ToJsonString());
+        await client.CoreV1.ReplaceNamespacedSecretAsync(renewed, issuedName, "egress-tls");
+        using (var budget = new CancellationTokenSource(TimeSpan.FromSeconds(5)))
+        {
+            while (LeafCertificate() != "CERT-B" && !budget.IsCancellationRequested)
+            {
+                await reconciler.PassAsync(false, CancellationToken.None);
+                await Task.Delay(50, CancellationToken.None);
+            }
+        }
+
+        await reconciler.StopAsync();
+        LeafCertificate().Should().Be("CERT-B");
+        Encoding.UTF8.GetString(Convert.FromBase64String((string)server.Find("secrets", leafNamespace, leafName)!["data"]!["tls.key"]!)).Should().Be("KEY-CERT-B");
+    }
+
+    private static JsonObject Issued(string name, string certificate, string caPem)
+    {
+        var secret = ApplierTests.Secret("egress-tls", name, ("tls.crt", certificate), ("tls.key", "KEY-" + certificate), ("ca.crt", caPem));
+        secret["metadata"]!["labels"] = new JsonObject { [EgressTls.Core.Naming.ManagedByLabel] = EgressTls.Core.Naming.ManagedByValue };
+        return secret;
+    }
+}
