@@ -48,7 +48,7 @@ public sealed class RbacTests
         new("admissionregistration.k8s.io", "mutatingwebhookconfigurations", ["get", "patch"], Scope.Cluster, ["egress-tls"], "caBundle of its own webhook configuration (self-managed serving certificate)"),
         new("coordination.k8s.io", "leases", ["create"], Scope.Release, null, "leader election"),
         new("coordination.k8s.io", "leases", ["get", "update"], Scope.Release, ["egress-tls-leader"], "leader election, its own lease only"),
-        new("cert-manager.io", "certificates", ["create", "patch"], Scope.Release, null, "leaf Certificates issued by cert-manager (ca.source=cert-manager), server-side applied"),
+        new("cert-manager.io", "certificates", ["create", "patch", "delete"], Scope.Release, null, "leaf Certificates issued by cert-manager (ca.source=cert-manager), server-side applied, deleted with their leaf"),
         new("", "configmaps", ["get"], Scope.Release, ["internal-ca-bundle"], "the issuer's CA for trust bundles (ca.issuer.caSecretName, as a ConfigMap)"),
         new("", "configmaps", ["get"], Scope.KubeSystem, ["cilium-config"], "Cilium secrets mode detection"),
         new("apps", "daemonsets", ["get"], Scope.KubeSystem, ["cilium"], "Cilium version detection"),

@@ -529,6 +529,11 @@ public sealed class Reconciler
             trustBundles.TryRemove(ns, out _);
         }
 
+        if (applier.LeafSource == LeafSource.CertManager && IsLeaf(doomed))
+        {
+            await DeleteCertManagerLeafAsync(doomed.Name, ct).ConfigureAwait(false);
+        }
+
         applier.Forget(new GeneratedObject(new JsonObject
         {
             ["apiVersion"] = doomed.ApiVersion,
@@ -538,6 +543,49 @@ public sealed class Reconciler
         Metrics.Deleted(doomed.Kind);
         logger.LogInformation("Deleted {Kind} {Namespace}/{Name}: nothing needs it any more", doomed.Kind, doomed.Namespace, doomed.Name);
         return true;
+    }
+
+    // A leaf is a shared TLS Secret (the public roots are shared too, but CA-only).
+    private static bool IsLeaf(LiveState o) =>
+        o.Kind == "Secret" && (string?)o.Manifest["type"] == "kubernetes.io/tls" && ObjectKeys.IsShared(o.Manifest);
+
+    // cert-manager mode: the leaf's Certificate (same name, release namespace) and the Secret cert-manager wrote for
+    // it go with the leaf; cert-manager itself keeps the Secret after its Certificate is deleted (unless run with
+    // --enable-certificate-owner-ref). Best effort: what is already gone is fine, a failure is logged.
+    private async Task DeleteCertManagerLeafAsync(string leafName, CancellationToken ct)
+    {
+        var ns = applier.WebhookNamespace;
+        var issued = CertManagerCertificates.IssuedSecretName(leafName);
+        try
+        {
+            await pipeline.ConditionalWriteAsync(async c =>
+            {
+                try
+                {
+                    await client.CustomObjects.DeleteNamespacedCustomObjectAsync("cert-manager.io", "v1", ns, "certificates", leafName, cancellationToken: c).ConfigureAwait(false);
+                }
+                catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.NotFound)
+                {
+                }
+
+                try
+                {
+                    await client.CoreV1.DeleteNamespacedSecretAsync(issued, ns, cancellationToken: c).ConfigureAwait(false);
+                }
+                catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.NotFound)
+                {
+                }
+
+                return true;
+            }, ct).ConfigureAwait(false);
+            Metrics.Deleted("Certificate");
+            logger.LogInformation("Deleted cert-manager Certificate {Namespace}/{Name} and its Secret {Issued} with their leaf", ns, leafName, issued);
+        }
+        catch (Exception e) when (e is HttpOperationException or HttpRequestException or IOException or Polly.Timeout.TimeoutRejectedException)
+        {
+            Metrics.Error("Certificate");
+            logger.LogWarning("Could not delete cert-manager Certificate {Namespace}/{Name} or its Secret {Issued}: {Error}", ns, leafName, issued, e.Message);
+        }
     }
 
     private sealed class Informer(

@@ -62,6 +62,60 @@ public sealed class CertManagerLeafTests
         Encoding.UTF8.GetString(Convert.FromBase64String((string)server.Find("secrets", leafNamespace, leafName)!["data"]!["tls.key"]!)).Should().Be("KEY-CERT-B");
     }
 
+    [Fact]
+    public async Task The_certificate_and_the_secret_cert_manager_wrote_go_with_their_leaf()
+    {
+        var ca = new TestCaGenerator().Generate();
+        var issuer = new CertManagerIssuer("ClusterIssuer", "internal");
+        var material = new CertManagerTrustMaterial(issuer, null, new SecureRandom(), ca.CertificatePem);
+        await using var server = await StandInApiServer.StartAsync();
+        var client = KubernetesClientFactory.ForHost(server.Url);
+        var pipeline = new ApiCallPipeline(new ApiRetryOptions { BaseDelay = TimeSpan.FromMilliseconds(10), MaxDelay = TimeSpan.FromMilliseconds(100) });
+        var applier = new DesiredStateApplier(client, new ApplierOptions
+        {
+            LeafSource = LeafSource.CertManager,
+            CertManagerIssuer = issuer,
+            CertManagerPollInterval = TimeSpan.FromMilliseconds(20),
+        }, material, pipeline);
+        var clock = new ManualClock(DateTimeOffset.UtcNow);
+        await using var namespaces = Informers.Namespaces(client, timeProvider: clock);
+        var reconciler = new Reconciler(client, namespaces, applier, material, pipeline,
+            new ReconcilerOptions { LeafRenewal = null, Render = Workloads.Options }, new ReconcilerMetrics(), clock);
+        server.Seed(Workloads.Namespace("team-a"));
+        server.Seed(Workloads.MutatedPod("team-a", "web", "github.com"));
+        await reconciler.StartAsync(CancellationToken.None);
+        var pass = reconciler.PassAsync(true, CancellationToken.None);
+        await ReconcilerHarness.WaitUntilAsync(() => server.All("certificates").Count > 0);
+        var leafName = (string)server.All("certificates").Single()["metadata"]!["name"]!;
+        var issuedName = CertManagerCertificates.IssuedSecretName(leafName);
+        server.Seed(Issued(issuedName, "CERT-A", ca.CertificatePem));
+        await pass;
+
+        // The pod goes away; after the grace period its objects are collected, the leaf last.
+        try
+        {
+            await client.CoreV1.DeleteNamespacedPodAsync("web", "team-a");
+        }
+        catch (System.Text.Json.JsonException)
+        {
+        }
+
+        clock.Advance(TimeSpan.FromMinutes(3));
+        using (var budget = new CancellationTokenSource(TimeSpan.FromSeconds(10)))
+        {
+            while (server.All("secrets").Any(s => (string?)s["metadata"]!["name"] == leafName) && !budget.IsCancellationRequested)
+            {
+                await reconciler.PassAsync(false, CancellationToken.None);
+                await Task.Delay(50, CancellationToken.None);
+            }
+        }
+
+        await reconciler.StopAsync();
+        server.All("secrets").Should().NotContain(s => (string?)s["metadata"]!["name"] == leafName);
+        server.All("certificates").Should().BeEmpty();
+        server.Find("secrets", "egress-tls", issuedName).Should().BeNull();
+    }
+
     private static JsonObject Issued(string name, string certificate, string caPem)
     {
         var secret = ApplierTests.Secret("egress-tls", name, ("tls.crt", certificate), ("tls.key", "KEY-" + certificate), ("ca.crt", caPem));
