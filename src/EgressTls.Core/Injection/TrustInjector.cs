@@ -52,12 +52,13 @@ public static class TrustInjector
         var spec = Member(builder.Original, "spec"u8, JsonValueKind.Object);
 
         // The two volumes have different names, so the second check cannot find the first one appended.
-        if (!EnsureVolume(builder, spec, TrustPaths.VolumeName, VolumeNameUtf8, written.BundleVolume, warnings))
+        if (!EnsureVolume(builder, spec, TrustPaths.VolumeName, VolumeNameUtf8, written.BundleVolume, written.BundleName, [], warnings))
         {
             return new TrustInjection(false, warnings.ToImmutable());
         }
 
-        var systemVolume = systemPaths && EnsureVolume(builder, spec, TrustPaths.SystemVolumeName, SystemVolumeNameUtf8, written.SystemVolume, warnings);
+        var systemVolume = systemPaths
+            && EnsureVolume(builder, spec, TrustPaths.SystemVolumeName, SystemVolumeNameUtf8, written.SystemVolume, written.BundleName, TrustPaths.SystemItems, warnings);
 
         List<(string Path, string Volume)> added = [];
         var found = new (int Index, JsonElement? Entry)[VariableNamesUtf8.Length];
@@ -171,6 +172,9 @@ public static class TrustInjector
 
     private static readonly string[] VolumesPath = ["spec", "volumes"];
 
+    // ConfigMapVolumeSourceDefaultMode, 0644: the defaultMode the API server gives a ConfigMap volume without one.
+    private const int DefaultMode = 420;
+
     // The values written for the last trust mount path and bundle name asked for (one pair per process in practice).
     private static Written? lastWritten;
 
@@ -226,7 +230,10 @@ public static class TrustInjector
         return written;
     }
 
-    private static bool EnsureVolume(PatchBuilder builder, JsonElement? spec, string name, byte[] nameUtf8, SharedValue volume, ImmutableArray<string>.Builder warnings)
+    // `items`: those of the system volume, empty for the bundle volume (which has none).
+    private static bool EnsureVolume(
+        PatchBuilder builder, JsonElement? spec, string name, byte[] nameUtf8, SharedValue volume, string bundleName, ImmutableArray<(string Key, string Path)> items,
+        ImmutableArray<string>.Builder warnings)
     {
         JsonElement? existing = null;
         if (Member(spec, "volumes"u8, JsonValueKind.Array) is { } volumes)
@@ -247,7 +254,7 @@ public static class TrustInjector
             return true;
         }
 
-        if (JsonNode.DeepEquals(JsonObject.Create(existing.Value), volume.Node))
+        if (IsWrittenVolume(existing.Value, bundleName, items))
         {
             return true;
         }
@@ -256,10 +263,118 @@ public static class TrustInjector
         return false;
     }
 
+    /// <summary>
+    /// Whether a volume is one egress-tls wrote (<see cref="BundleVolume"/>, <see cref="SystemVolume"/>), as the
+    /// API server gives it back: the fields egress-tls sets are equal, and a field it leaves out is absent or
+    /// has the value the API server defaults it to. kube-apiserver defaults the object again after each
+    /// mutating webhook's patch (k8s.io/apiserver admission/plugin/webhook/mutating/dispatcher.go decodes the
+    /// patched object and calls the scheme's defaulter), and the Pod defaulter sets a ConfigMap volume's
+    /// <c>defaultMode</c> to 0644, i.e. 420 (SetDefaults_ConfigMapVolumeSource in pkg/apis/core/v1/defaults.go);
+    /// a pod re-created from <c>kubectl get -o yaml</c> carries it too. <c>optional: false</c> is what absent
+    /// means. Nothing else egress-tls writes is defaulted: no default applies to KeyToPath (items), VolumeMount
+    /// (readOnly, recursiveReadOnly, mountPropagation stay as sent) or a literal EnvVar.
+    /// </summary>
+    private static bool IsWrittenVolume(JsonElement volume, string bundleName, ImmutableArray<(string Key, string Path)> items)
+    {
+        var configMap = false;
+        foreach (var member in volume.EnumerateObject())
+        {
+            if (member.Value.ValueKind == JsonValueKind.Null || member.NameEquals("name"u8))
+            {
+                continue;
+            }
+
+            if (!member.NameEquals("configMap"u8) || !IsWrittenConfigMap(member.Value, bundleName, items))
+            {
+                return false;
+            }
+
+            configMap = true;
+        }
+
+        return configMap;
+    }
+
+    private static bool IsWrittenConfigMap(JsonElement configMap, string bundleName, ImmutableArray<(string Key, string Path)> items)
+    {
+        if (configMap.ValueKind != JsonValueKind.Object)
+        {
+            return false;
+        }
+
+        var named = false;
+        var listed = items.IsEmpty;
+        foreach (var member in configMap.EnumerateObject())
+        {
+            var value = member.Value;
+            var written = value.ValueKind switch
+            {
+                JsonValueKind.Null => true,
+                _ when member.NameEquals("name"u8) => named = value.ValueKind == JsonValueKind.String && value.ValueEquals(bundleName),
+                _ when member.NameEquals("items"u8) => listed = !items.IsEmpty && IsWrittenItems(value, items),
+                _ when member.NameEquals("defaultMode"u8) => value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var mode) && mode == DefaultMode,
+                _ when member.NameEquals("optional"u8) => value.ValueKind == JsonValueKind.False,
+                _ => false,
+            };
+            if (!written)
+            {
+                return false;
+            }
+        }
+
+        return named && listed;
+    }
+
+    // The items in the order written, each with its key and path only (a KeyToPath's mode has no default).
+    private static bool IsWrittenItems(JsonElement list, ImmutableArray<(string Key, string Path)> items)
+    {
+        if (list.ValueKind != JsonValueKind.Array || list.GetArrayLength() != items.Length)
+        {
+            return false;
+        }
+
+        var i = 0;
+        foreach (var item in list.EnumerateArray())
+        {
+            var (key, path) = items[i++];
+            if (item.ValueKind != JsonValueKind.Object)
+            {
+                return false;
+            }
+
+            var count = 0;
+            foreach (var member in item.EnumerateObject())
+            {
+                var value = member.Value;
+                var written = value.ValueKind switch
+                {
+                    JsonValueKind.Null => true,
+                    JsonValueKind.String when member.NameEquals("key"u8) => value.ValueEquals(key),
+                    JsonValueKind.String when member.NameEquals("path"u8) => value.ValueEquals(path),
+                    _ => false,
+                };
+                if (!written)
+                {
+                    return false;
+                }
+
+                count += value.ValueKind == JsonValueKind.Null ? 0 : 1;
+            }
+
+            if (count != 2)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     // Duplicate mountPaths are refused by the API server (operator-controller #2002), so a path the user
     // already mounts is left to them. Directory mounts only: a subPath mount never sees the ConfigMap's
-    // updates, which would freeze the CA at its first version (kubernetes #50345). `added`: the mounts this
-    // injection already appended to the container.
+    // updates, which would freeze the CA at its first version (kubernetes #50345). A mount of the volume at the
+    // path is ours whatever else it says (readOnly, recursiveReadOnly, mountPropagation: none is defaulted, and
+    // none changes which files it shows). `added`: the mounts this injection already appended to the container.
     private static bool EnsureMount(
         PatchBuilder builder, JsonElement? mounts, List<(string Path, string Volume)> added, string[] mountsPath, Mount mount, ContainerLabel label,
         ImmutableArray<string>.Builder warnings)
@@ -272,7 +387,7 @@ public static class TrustInjector
                 if (Member(item, "mountPath"u8, JsonValueKind.String) is { } mountPath && IsPath(mountPath, mount))
                 {
                     var name = Member(item, "name"u8, JsonValueKind.String)?.GetString();
-                    return name == volume && !Has(item, "subPath"u8) || Kept(name);
+                    return name == volume && !MountsPart(item) || Kept(name);
                 }
             }
         }
@@ -295,6 +410,13 @@ public static class TrustInjector
             return false;
         }
     }
+
+    // Whether a mount shows only a part of its volume: a subPath or subPathExpr (the same with variables
+    // expanded), which never sees the ConfigMap's updates. An empty one is no subPath (the API server omits it).
+    private static bool MountsPart(JsonElement mount) => IsSet(mount, "subPath"u8) || IsSet(mount, "subPathExpr"u8);
+
+    private static bool IsSet(JsonElement mount, ReadOnlySpan<byte> name) =>
+        mount.TryGetProperty(name, out var value) && value.ValueKind != JsonValueKind.Null && !(value.ValueKind == JsonValueKind.String && value.ValueEquals(""u8));
 
     private static void AddEnvironment(
         PatchBuilder builder, JsonElement container, string[] envPath, Written written, ContainerLabel label, ImmutableArray<string>.Builder warnings,
