@@ -62,6 +62,23 @@ public sealed class PodAdmissionTests
     }
 
     [Fact]
+    public async Task An_env_value_that_is_not_a_string_is_denied_naming_the_field_not_answered_with_500()
+    {
+        // JAVA_TOOL_OPTIONS is the value egress-tls appends to; a number there reached the patch builder.
+        var cluster = new FakeCluster();
+        await using var server = await ClusterModeTests.StartAsync(cluster, TimeSpan.FromSeconds(4));
+        var review = Reviews.Pod("uid-env-number", Intercept());
+        review["request"]!["object"]!["spec"]!["containers"]![0]!["env"] = new JsonArray(new JsonObject { ["name"] = "JAVA_TOOL_OPTIONS", ["value"] = 5 });
+
+        var response = await ClusterModeTests.PostAsync(server, review);
+
+        response["allowed"]!.GetValue<bool>().Should().BeFalse();
+        response["status"]!["code"]!.GetValue<int>().Should().Be(403);
+        response["status"]!["message"]!.GetValue<string>().Should().Be("spec.containers[0].env[0].value: is Number; expected a string (in YAML, quote it: \"5\")");
+        cluster.Applied.Should().BeEmpty();
+    }
+
+    [Fact]
     public async Task Invalid_annotations_are_denied_with_403_naming_each_field_and_nothing_is_applied()
     {
         var cluster = new FakeCluster();

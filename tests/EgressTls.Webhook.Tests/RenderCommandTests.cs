@@ -89,6 +89,33 @@ public sealed class RenderCommandTests
     }
 
     [Fact]
+    public async Task An_unquoted_number_as_an_env_value_is_an_error_naming_the_field()
+    {
+        const string input = """
+            apiVersion: v1
+            kind: Pod
+            metadata:
+              name: jvm
+              namespace: team-a
+              annotations:
+                egress-tls.io/inject-ca: "true"
+            spec:
+              containers:
+              - name: app
+                image: eclipse-temurin:21-jre
+                env:
+                - name: JAVA_TOOL_OPTIONS
+                  value: 512
+            """;
+
+        var (code, _, stderr) = await RenderAsync(["render", "-f", "-"], input);
+
+        code.Should().Be(1);
+        stderr.Should().Contain("spec.containers[0].env[0].value: is Number; expected a string (in YAML, quote it: \"512\")")
+            .And.NotContain("internal error");
+    }
+
+    [Fact]
     public async Task A_missing_file_exits_1()
     {
         var (code, _, stderr) = await RenderAsync(["render", "-f", "/nonexistent/pods.yaml"]);

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
 
@@ -16,12 +17,24 @@ public static class PodShape
 
     private static readonly string[] ContainerLists = ["env", "volumeMounts", "envFrom"];
 
+    // The members of each container list's entries that the Pod API types as strings and egress-tls reads:
+    // an env entry's name and value (a JAVA_TOOL_OPTIONS value is appended to), a mount's volume, path and subPath.
+    private static readonly string[][] ContainerListStrings = [["name", "value"], ["name", "mountPath", "subPath", "subPathExpr"], []];
+
+    private static readonly string[] Name = ["name"];
+
     // Member names compared as the UTF-8 the pod is parsed from (a string is transcoded on every lookup).
     private static readonly byte[][] ListsUtf8 = [.. Lists.Select(Encoding.UTF8.GetBytes)];
 
     private static readonly byte[][] ContainerListsUtf8 = [.. ContainerLists.Select(Encoding.UTF8.GetBytes)];
 
-    /// <summary>Every field egress-tls would patch that has the wrong JSON type, with its path.</summary>
+    private static readonly byte[][][] ContainerListStringsUtf8 = [.. ContainerListStrings.Select(names => names.Select(Encoding.UTF8.GetBytes).ToArray())];
+
+    private static readonly byte[][] NameUtf8 = [.. Name.Select(Encoding.UTF8.GetBytes)];
+
+    /// <summary>Every field egress-tls would patch or read that has the wrong JSON type, with its path. The API
+    /// server refuses these pods too (a string field holding a number cannot be decoded), so they are errors,
+    /// never values to compare or append to.</summary>
     public static ImmutableArray<FieldError> Check(JsonElement pod)
     {
         var errors = ImmutableArray.CreateBuilder<FieldError>();
@@ -52,15 +65,16 @@ public static class PodShape
                     continue;
                 }
 
+                Strings(errors, container, Name, NameUtf8, at, entry: -1);
                 for (var m = 0; m < ContainerLists.Length; m++)
                 {
                     var field = at with { Member = ContainerLists[m] };
-                    EntriesAreMaps(errors, Expect(errors, container, ContainerListsUtf8[m], array: true, field), field);
+                    Entries(errors, Expect(errors, container, ContainerListsUtf8[m], array: true, field), field, ContainerListStrings[m], ContainerListStringsUtf8[m]);
                 }
             }
         }
 
-        EntriesAreMaps(errors, volumes, Field.Of("spec", "volumes"));
+        Entries(errors, volumes, Field.Of("spec", "volumes"), Name, NameUtf8);
         return errors.ToImmutable();
     }
 
@@ -82,19 +96,49 @@ public static class PodShape
         return null;
     }
 
-    private static void EntriesAreMaps(ImmutableArray<FieldError>.Builder errors, JsonElement? items, Field field)
+    // The entries of a list are maps (one error for the list when one is not), whose members `names` are
+    // strings when present (an error for each that is not).
+    private static void Entries(ImmutableArray<FieldError>.Builder errors, JsonElement? items, Field field, string[] names, byte[][] namesUtf8)
     {
         if (items is not { } list)
         {
             return;
         }
 
+        var notMap = false;
+        var index = 0;
         foreach (var item in list.EnumerateArray())
         {
+            var entry = index++;
             if (item.ValueKind != JsonValueKind.Object)
             {
-                errors.Add(new FieldError(field.ToString(), "has an entry that is not a map"));
-                return;
+                if (!notMap)
+                {
+                    errors.Add(new FieldError(field.ToString(), "has an entry that is not a map"));
+                    notMap = true;
+                }
+
+                continue;
+            }
+
+            Strings(errors, item, names, namesUtf8, field, entry);
+        }
+    }
+
+    // An error for each member `names` of `map` that is present, not null and not a string; `map` is the entry
+    // `entry` of the list at `field`, or the value at `field` itself when `entry` is -1.
+    private static void Strings(ImmutableArray<FieldError>.Builder errors, JsonElement map, string[] names, byte[][] namesUtf8, Field field, int entry)
+    {
+        for (var n = 0; n < names.Length; n++)
+        {
+            if (map.TryGetProperty(namesUtf8[n], out var value) && value.ValueKind is not (JsonValueKind.String or JsonValueKind.Null))
+            {
+                // YAML reads an unquoted 512 or true as a number or a boolean.
+                var hint = value.ValueKind is JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False
+                    ? $" (in YAML, quote it: \"{value.GetRawText()}\")"
+                    : string.Empty;
+                var at = entry < 0 ? field.ToString() : $"{field}[{entry.ToString(CultureInfo.InvariantCulture)}]";
+                errors.Add(new FieldError($"{at}.{names[n]}", $"is {value.ValueKind}; expected a string{hint}"));
             }
         }
     }

@@ -25,18 +25,42 @@ public class RendererTests
     private static CiliumGeneration Nothing(EgressProfile profile, RenderOptions options) => new([], [], []);
 
     [Fact]
-    public void Names_and_paths_of_other_types_never_match_what_egress_tls_adds_and_never_throw()
+    public void Names_paths_and_values_of_other_types_are_refused_each_with_its_field()
     {
-        // The Pod API types them as strings, but render reads hand-written files; Render is total.
+        // The Pod API types them as strings and the API server refuses anything else; render reads hand-written
+        // files, where an unquoted YAML number or boolean is a common slip. Render is total: errors, not exceptions.
         var pod = Pod("""{"egress-tls.io/inject-ca":"true"}""",
-            """{"volumes":[{"name":5}],"containers":[{"name":7,"image":"alpine","volumeMounts":[{"name":"v","mountPath":3}],"env":[{"name":1,"value":"x"},{"name":"SSL_CERT_FILE","value":2}]}]}""");
+            """
+            {"volumes":[{"name":5}],"containers":[{"name":7,"image":"alpine",
+              "volumeMounts":[{"name":"v","mountPath":3},{"name":true,"mountPath":"/x","subPath":1,"subPathExpr":{}}],
+              "env":[{"name":1,"value":"x"},{"name":"SSL_CERT_FILE","value":2},{"name":"JAVA_TOOL_OPTIONS","value":512},{"name":"DEBUG","value":null}]}]}
+            """);
 
         var result = Renderer.Render(Input(pod), Options, Nothing);
 
-        var mutated = result.Should().BeOfType<Mutated>().Subject;
-        mutated.Patch.Select(p => p.Path).Should().StartWith(["/spec/volumes/-", "/spec/containers/0/volumeMounts/-"]);
-        mutated.Patch.Count(p => p.Path == "/spec/containers/0/env/-").Should().Be(6, "SSL_CERT_FILE is set (to a number), the other six are added");
-        mutated.Warnings.Should().Contain(w => w.StartsWith("container \"containers[0]\": SSL_CERT_FILE is already set", StringComparison.Ordinal));
+        result.Should().BeOfType<Rejected>().Which.Errors.Select(e => e.ToString()).Should().Equal(
+            "spec.containers[0].name: is Number; expected a string (in YAML, quote it: \"7\")",
+            "spec.containers[0].env[0].name: is Number; expected a string (in YAML, quote it: \"1\")",
+            "spec.containers[0].env[1].value: is Number; expected a string (in YAML, quote it: \"2\")",
+            "spec.containers[0].env[2].value: is Number; expected a string (in YAML, quote it: \"512\")",
+            "spec.containers[0].volumeMounts[0].mountPath: is Number; expected a string (in YAML, quote it: \"3\")",
+            "spec.containers[0].volumeMounts[1].name: is True; expected a string (in YAML, quote it: \"true\")",
+            "spec.containers[0].volumeMounts[1].subPath: is Number; expected a string (in YAML, quote it: \"1\")",
+            "spec.containers[0].volumeMounts[1].subPathExpr: is Object; expected a string",
+            "spec.volumes[0].name: is Number; expected a string (in YAML, quote it: \"5\")");
+    }
+
+    [Fact]
+    public void A_JAVA_TOOL_OPTIONS_value_that_is_not_a_string_is_refused_in_an_init_container_too()
+    {
+        // The value egress-tls appends to: a number there reached the patch builder, which threw.
+        var pod = Pod("""{"egress-tls.io/inject-ca":"true"}""",
+            """{"initContainers":[{"name":"init","env":[{"name":"JAVA_TOOL_OPTIONS","value":true}]}],"containers":[{"name":"app"}]}""");
+
+        var error = Renderer.Render(Input(pod), Options, Nothing).Should().BeOfType<Rejected>().Which.Errors.Should().ContainSingle().Subject;
+
+        error.Field.Should().Be("spec.initContainers[0].env[0].value");
+        error.Message.Should().Be("is True; expected a string (in YAML, quote it: \"true\")");
     }
 
     [Fact]
@@ -193,11 +217,11 @@ public class RendererTests
         (input with { Object = Pod("{}") }).ObjectElement.Should().BeNull("a copy with another object must not read the first one's JSON");
     }
 
+    // A name of another type is refused (Names_paths_and_values_of_other_types_are_refused_each_with_its_field).
     [Theory]
-    [InlineData("""{"name":5,"value":"x"}""")]
     [InlineData("""{"name":null}""")]
     [InlineData("""{"value":"no name"}""")]
-    public void Env_entries_without_a_string_name_are_kept_and_never_throw(string entry)
+    public void Env_entries_without_a_name_are_kept_and_never_throw(string entry)
     {
         var pod = Pod("""{"egress-tls.io/inject-ca":"true"}""", $$"""{"containers":[{"name":"app","image":"alpine","env":[{{entry}}]}]}""");
         var element = JsonSerializer.SerializeToElement(pod);
