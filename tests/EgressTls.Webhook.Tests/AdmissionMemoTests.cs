@@ -132,6 +132,30 @@ public sealed class AdmissionMemoTests
         KeyOf(github).Should().NotBe(KeyOf(Escaped("gitlab.com")));
     }
 
+    [Fact]
+    public void The_pod_fields_are_left_out_of_the_key_only_when_the_object_is_a_v1_Pod()
+    {
+        // Render goes by the object's own apiVersion and kind, and a Provider's name is an input to its decision.
+        static AdmissionMemo.Key ProviderKeyAsPod(string name)
+        {
+            var provider = new JsonObject
+            {
+                ["apiVersion"] = "notification.toolkit.fluxcd.io/v1beta3",
+                ["kind"] = "Provider",
+                ["metadata"] = new JsonObject { ["name"] = name, ["namespace"] = "flux-system", ["annotations"] = new JsonObject { ["egress-tls.io/mtls"] = "cert=client" } },
+                ["spec"] = new JsonObject { ["type"] = "generic", ["address"] = "https://hooks.example.org/flux" },
+            };
+            var json = JsonSerializer.SerializeToUtf8Bytes(provider);
+            var document = JsonDocument.Parse(json);
+            using var request = new AdmissionRequestData(
+                "uid-" + name, "", "v1", "Pod", "", "CREATE", "flux-system", name, "", json, default, false, document, document.RootElement);
+            return AdmissionMemo.KeyOf(request).Copy();
+        }
+
+        ProviderKeyAsPod("alpha").Should().NotBe(ProviderKeyAsPod("bravo"));
+        ProviderKeyAsPod("alpha").Should().Be(ProviderKeyAsPod("alpha"));
+    }
+
     private static AdmissionMemo.Key KeyOf(JsonObject review) => KeyOf(JsonSerializer.SerializeToUtf8Bytes(review));
 
     private static AdmissionMemo.Key KeyOf(byte[] review)

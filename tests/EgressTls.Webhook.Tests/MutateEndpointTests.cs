@@ -3,7 +3,9 @@ using System.Net.Http.Headers;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json.Nodes;
+using EgressTls.Webhook.Configuration;
 using EgressTls.Webhook.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace EgressTls.Webhook.Tests;
 
@@ -107,8 +109,9 @@ public sealed class MutateEndpointTests : IAsyncLifetime
     [Fact]
     public async Task A_pod_subresource_is_allowed_unchanged()
     {
+        // pods/binding: request.kind is the kind of the object sent, Binding, for the resource pods.
         var uid = Guid.NewGuid().ToString();
-        var review = Reviews.Request(uid, "", "v1", "Pod", "pods", "CREATE", "team-a", "web",
+        var review = Reviews.Request(uid, "", "v1", "Binding", "pods", "CREATE", "team-a", "web",
             new JsonObject { ["apiVersion"] = "v1", ["kind"] = "Binding", ["metadata"] = new JsonObject { ["name"] = "web" } },
             subResource: "binding");
 
@@ -167,6 +170,10 @@ public sealed class MutateEndpointTests : IAsyncLifetime
             { "dryRun is a string", Mutate(r => r["request"]!["dryRun"] = "true").ToJsonString(), "request.dryRun" },
             { "namespace is an object", Mutate(r => r["request"]!["namespace"] = new JsonObject()).ToJsonString(), "request.namespace" },
             { "name is a boolean", Mutate(r => r["request"]!["name"] = true).ToJsonString(), "request.name" },
+            { "object of another kind", Mutate(r => r["request"]!["object"]!["kind"] = "Secret").ToJsonString(), "request.object: apiVersion \"v1\" and kind \"Secret\"; expected those request.kind names" },
+            { "object of another group", Mutate(r => r["request"]!["object"]!["apiVersion"] = "apps/v1").ToJsonString(), "request.object: apiVersion \"apps/v1\"" },
+            { "object without a kind", Mutate(r => r["request"]!["object"]!.AsObject().Remove("kind")).ToJsonString(), "request.object: apiVersion \"v1\" and kind (none)" },
+            { "oldObject of another kind", Mutate(r => r["request"]!["oldObject"] = new JsonObject { ["apiVersion"] = "v1", ["kind"] = "Secret" }).ToJsonString(), "request.oldObject: apiVersion" },
         };
     }
 
@@ -287,6 +294,50 @@ public sealed class MutateEndpointTests : IAsyncLifetime
         await Task.WhenAll([.. Enumerable.Range(0, 4).Select(_ => RefusedLoop()), .. Enumerable.Range(0, 4).Select(AdmissionLoop)]);
 
         problems.Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task A_Pod_review_carrying_a_Flux_Provider_is_refused_before_anything_is_decided_or_applied()
+    {
+        // The API server never sends one; deciding it by request.kind (Pod) and rendering by the object (a
+        // Provider) rendered Providers with Flux support turned off, and answered one from another's decision.
+        var cluster = new FakeCluster();
+        await using var fluxOff = await WebhookServer.StartAsync(
+            new WebhookConfig { Flux = new FluxConfig { Enabled = false } },
+            standalone: false,
+            services: services =>
+            {
+                services.AddSingleton<Kubernetes.IAdmissionContextReader>(cluster);
+                services.AddSingleton<Kubernetes.IDesiredStateApplier>(cluster);
+            });
+        using var fluxOffClient = fluxOff.Client(await fluxOff.HandshakeAsync());
+
+        foreach (var name in new[] { "alpha", "bravo", "alpha", "bravo" })
+        {
+            var provider = new JsonObject
+            {
+                ["apiVersion"] = "notification.toolkit.fluxcd.io/v1beta3",
+                ["kind"] = "Provider",
+                ["metadata"] = new JsonObject
+                {
+                    ["name"] = name,
+                    ["namespace"] = "flux-system",
+                    ["labels"] = new JsonObject { ["egress-tls.io/enabled"] = "true" },
+                    ["annotations"] = new JsonObject { ["egress-tls.io/mtls"] = "cert=receiver-client" },
+                },
+                ["spec"] = new JsonObject { ["type"] = "generic", ["address"] = $"https://{name}.example.org/flux" },
+            };
+            var review = Reviews.Request(Guid.NewGuid().ToString(), "", "v1", "Pod", "pods", "CREATE", "flux-system", name, provider);
+            var content = new ByteArrayContent(Encoding.UTF8.GetBytes(review.ToJsonString()));
+            content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+
+            var response = await fluxOffClient.PostAsync("/mutate", content);
+
+            response.StatusCode.Should().Be(HttpStatusCode.BadRequest, name);
+            (await response.Content.ReadAsStringAsync()).Should().Contain("request.object: apiVersion \"notification.toolkit.fluxcd.io/v1beta3\" and kind \"Provider\"");
+        }
+
+        cluster.Applied.Should().BeEmpty();
     }
 
     [Fact]

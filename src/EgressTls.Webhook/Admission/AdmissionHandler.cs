@@ -147,6 +147,7 @@ internal sealed class AdmissionHandler(
         }
     }
 
+    // By request.kind, which the reader holds equal to the object's own apiVersion and kind (Render goes by those).
     private bool IsRenderedKind(AdmissionRequestData request) =>
         (request.Group.Length == 0 && request.Kind == "Pod")
         || (settings.FluxEnabled && request.Group == "notification.toolkit.fluxcd.io" && request.Kind == "Provider");

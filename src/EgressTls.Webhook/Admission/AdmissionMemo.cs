@@ -75,18 +75,26 @@ internal sealed class AdmissionMemo
 
     /// <summary>
     /// The lookup key of <paramref name="request"/>: its identifying fields and its object and old object
-    /// bytes; for a pod being created, its object bytes without the values in <see cref="IgnoredPodFields"/>.
+    /// bytes; for a pod being created (a v1 Pod by request.kind and by the object's own apiVersion and kind), its
+    /// object bytes without the values in <see cref="IgnoredPodFields"/>.
     /// The key refers to the request's bytes: it is valid while the request is (<see cref="Add"/> keeps a copy).
     /// </summary>
     public static Key KeyOf(AdmissionRequestData request)
     {
         ArgumentNullException.ThrowIfNull(request);
+        // The fields are left out only when the object itself is a v1 Pod: Render goes by the object's own
+        // apiVersion and kind, and reads metadata.name of a Flux Provider (the reader refuses a review whose
+        // request.kind disagrees with its object; this holds for any request).
         var parts = request.Group.Length == 0 && request.Kind == "Pod" && request.Operation == "CREATE" && request.OldObjectJson.IsEmpty
-            && request.ObjectElement is { } pod
+            && request.ObjectElement is { } pod && IsV1Pod(pod)
             ? Without(request.ObjectJson, IgnoredPodValues(pod))
             : [request.ObjectJson];
         return new Key(request.Group, request.Kind, request.Operation, request.Namespace, parts, request.OldObjectJson);
     }
+
+    private static bool IsV1Pod(JsonElement obj) =>
+        obj.TryGetProperty("apiVersion"u8, out var apiVersion) && apiVersion.ValueKind == JsonValueKind.String && apiVersion.ValueEquals("v1"u8)
+        && obj.TryGetProperty("kind"u8, out var kind) && kind.ValueKind == JsonValueKind.String && kind.ValueEquals("Pod"u8);
 
     /// <summary>
     /// Pod fields whose values differ from one pod of a controller to the next and that Render never reads for

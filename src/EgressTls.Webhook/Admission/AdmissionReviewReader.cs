@@ -138,6 +138,11 @@ internal static class AdmissionReviewReader
             return false;
         }
 
+        if ((obj is { } current && !IsOfKind(current, group, version, kind)) || (oldObj is { } old && !IsOfKind(old, group, version, kind)))
+        {
+            return false;
+        }
+
         var generateName = "";
         if (obj is { } o && o.TryGetProperty("metadata"u8, out var metadata) && metadata.ValueKind != JsonValueKind.Null)
         {
@@ -155,6 +160,35 @@ internal static class AdmissionReviewReader
         request = new AdmissionRequestData(uid, group, version, kind, subResource, operation, ns, name, generateName,
             Raw(obj, body), Raw(oldObj, body), dryRun, document, obj, oldObj);
         return true;
+    }
+
+    // Whether an object is of the kind request.kind names: the API server sends the object as that kind (converted
+    // to the version the webhook registered for, with matchPolicy Equivalent), so request.kind and the object's own
+    // apiVersion and kind always agree. A review where they do not is refused rather than decided: the handler
+    // and the memo go by request.kind, Render by the object.
+    private static bool IsOfKind(JsonElement obj, string group, string version, string kind) =>
+        obj.TryGetProperty("kind"u8, out var objectKind) && objectKind.ValueKind == JsonValueKind.String && objectKind.ValueEquals(kind)
+        && obj.TryGetProperty("apiVersion"u8, out var apiVersion) && apiVersion.ValueKind == JsonValueKind.String && IsApiVersion(apiVersion, group, version);
+
+    // Whether a string element is `group/version` (`version` for the core group), compared without making either string.
+    private static bool IsApiVersion(JsonElement apiVersion, string group, string version)
+    {
+        if (group.Length == 0)
+        {
+            return apiVersion.ValueEquals(version);
+        }
+
+        var length = group.Length + 1 + version.Length;
+        if (length > 256)
+        {
+            return apiVersion.ValueEquals(group + "/" + version);
+        }
+
+        Span<char> expected = stackalloc char[length];
+        group.CopyTo(expected);
+        expected[group.Length] = '/';
+        version.CopyTo(expected[(group.Length + 1)..]);
+        return apiVersion.ValueEquals(expected);
     }
 
     // The element's bytes: a slice of the body (no copy), so the request data lives no longer than the body.
@@ -386,6 +420,12 @@ internal static class AdmissionReviewReader
             errors.Add($"request.object: required for {operation}");
         }
 
+        if (objectKind.Length > 0 && version.Length > 0)
+        {
+            CheckKind(obj, "request.object", group, version, objectKind, errors);
+            CheckKind(oldObj, "request.oldObject", group, version, objectKind, errors);
+        }
+
         var generateName = "";
         if (obj is not null)
         {
@@ -412,6 +452,17 @@ internal static class AdmissionReviewReader
         request = new AdmissionRequestData(uid, group, version, objectKind, subResource, operation, ns, name, generateName, obj, oldObj, dryRun);
         reason = "";
         return true;
+    }
+
+    // The same check as IsOfKind, worded: an object of another kind than request.kind names (see IsOfKind).
+    private static void CheckKind(JsonObject? obj, string field, string group, string version, string kind, List<string> errors)
+    {
+        var expected = group.Length == 0 ? version : $"{group}/{version}";
+        var (apiVersion, objectKind) = (StringOrNull(obj?["apiVersion"]), StringOrNull(obj?["kind"]));
+        if (obj is not null && (apiVersion != expected || objectKind != kind))
+        {
+            errors.Add($"{field}: apiVersion {Quote(apiVersion)} and kind {Quote(objectKind)}; expected those request.kind names, apiVersion {Quote(expected)} and kind {Quote(kind)}");
+        }
     }
 
     private static string RequiredString(JsonObject parent, string key, List<string> errors, string? field = null)
