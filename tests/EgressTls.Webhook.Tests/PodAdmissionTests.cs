@@ -94,6 +94,26 @@ public sealed class PodAdmissionTests
         cluster.Applied.Should().BeEmpty();
     }
 
+    [Theory]
+    [InlineData("nesting", "(40000 characters): mappings and sequences nest deeper than 256 levels (expected at most 256 levels of nesting)")]
+    [InlineData("aliases", ": aliases expand to more than 100000 nodes")]
+    public async Task Http_rules_past_a_YAML_limit_are_denied_with_403_naming_the_annotation_and_the_limit(string limit, string expected)
+    {
+        // Forty kilobytes, well under the API server's limit for annotations; or seven levels of ten aliases.
+        var rules = limit == "nesting"
+            ? new string('[', 20_000) + new string(']', 20_000)
+            : "[&a [{}, {}, {}, {}, {}, {}, {}, {}, {}, {}], " + string.Join(", ", Enumerable.Range(1, 7).Select(i => $"&a{i} [" + string.Join(", ", Enumerable.Repeat(i == 1 ? "*a" : $"*a{i - 1}", 10)) + "]")) + "]";
+        await using var server = await WebhookServer.StartAsync(new WebhookConfig());
+        var annotations = new JsonObject { ["egress-tls.io/intercept"] = "api.github.com", ["egress-tls.io/intercept-http-rules"] = rules };
+
+        var response = await ClusterModeTests.PostAsync(server, Reviews.Pod("uid-" + limit, annotations));
+
+        response["allowed"]!.GetValue<bool>().Should().BeFalse();
+        response["status"]!["code"]!.GetValue<int>().Should().Be(403);
+        response["status"]!["message"]!.GetValue<string>().Should().Contain("metadata.annotations[egress-tls.io/intercept-http-rules]: ")
+            .And.Contain(expected).And.Contain("; expected a JSON or YAML flow list of objects");
+    }
+
     [Fact]
     public async Task An_apply_failure_denies_with_503_and_the_reason()
     {

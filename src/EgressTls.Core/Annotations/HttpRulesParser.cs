@@ -53,6 +53,10 @@ public static class HttpRulesParser
         {
             node = Yaml.Parse(value);
         }
+        catch (YamlLimitException ex)
+        {
+            return ([], [$"{ValueQuote.Quote(value)}: {ex.Message}; expected {form}"]);
+        }
         catch (YamlDotNet.Core.YamlException)
         {
             return ([], [$"{ValueQuote.Quote(value)} is not valid JSON or YAML; expected {form}"]);

@@ -38,4 +38,19 @@ public class HttpRulesParserTests
         rules.Should().BeEmpty();
         problems.Should().ContainSingle().Which.Should().Contain(expected).And.Contain("; expected a JSON or YAML flow list of objects");
     }
+
+    [Theory]
+    [InlineData("nesting", "(40000 characters): mappings and sequences nest deeper than 256 levels (expected at most 256 levels of nesting)")]
+    [InlineData("aliases", ": aliases expand to more than 100000 nodes")]
+    public void A_value_past_a_YAML_limit_is_refused_naming_the_limit_and_the_expected_form(string limit, string expected)
+    {
+        var value = limit == "nesting"
+            ? new string('[', 20_000) + new string(']', 20_000)
+            : "[&a [{}, {}, {}, {}, {}, {}, {}, {}, {}, {}], " + string.Join(", ", Enumerable.Range(1, 7).Select(i => $"&a{i} [" + string.Join(", ", Enumerable.Repeat(i == 1 ? "*a" : $"*a{i - 1}", 10)) + "]")) + "]";
+
+        var (rules, problems) = HttpRulesParser.Parse(value);
+
+        rules.Should().BeEmpty();
+        problems.Should().ContainSingle().Which.Should().Contain(expected).And.Contain("; expected a JSON or YAML flow list of objects");
+    }
 }
