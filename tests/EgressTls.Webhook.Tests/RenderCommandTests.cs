@@ -88,6 +88,112 @@ public sealed class RenderCommandTests
         stderr.Should().Contain("stdin").And.Contain(message);
     }
 
+    [Theory]
+    [InlineData("deep.yaml", "flow")]
+    [InlineData("deep.yaml", "block")]
+    [InlineData("deep.json", "flow")]
+    public async Task Input_nested_past_the_limit_exits_1_naming_the_limit(string file, string style)
+    {
+        using var dir = new TempDirectory();
+        File.WriteAllText(dir.File(file), style == "flow"
+            ? new string('[', 30_000) + new string(']', 30_000)
+            : new System.Text.StringBuilder().Insert(0, "- ", 30_000).Append('x').ToString());
+
+        var (code, stdout, stderr) = await RenderAsync(["render", "-f", dir.File(file)]);
+
+        code.Should().Be(1);
+        stdout.Should().BeEmpty();
+        stderr.Should().Be($"error: {dir.File(file)}: line 1, column {(style == "flow" ? 257 : 513)}: mappings and sequences nest deeper than 256 levels (expected at most 256 levels of nesting)\n");
+    }
+
+    [Fact]
+    public async Task A_manifest_nested_to_the_limit_passes_through_unchanged()
+    {
+        // A custom resource may nest deeper than any Pod; 256 levels in all, counting the object itself.
+        var resource = new JsonObject { ["apiVersion"] = "example.com/v1", ["kind"] = "Deep", ["metadata"] = new JsonObject { ["name"] = "deep" }, ["spec"] = Chain(Yaml.MaxDepth - 1) };
+
+        var (code, stdout, stderr) = await RenderAsync(["render", "-f", "-"], Yaml.Write(resource));
+
+        code.Should().Be(0, stderr);
+        JsonNode.DeepEquals(Yaml.Parse(stdout), resource).Should().BeTrue();
+    }
+
+    [Theory]
+    [InlineData(62, 0)]
+    [InlineData(63, 1)]
+    public async Task A_pod_deeper_than_the_webhook_admits_is_an_error_as_the_webhook_would_refuse_it(int depth, int exitCode)
+    {
+        var pod = new JsonObject
+        {
+            ["apiVersion"] = "v1",
+            ["kind"] = "Pod",
+            ["metadata"] = new JsonObject { ["name"] = "web", ["annotations"] = new JsonObject { ["egress-tls.io/intercept"] = "api.github.com" } },
+            ["spec"] = new JsonObject { ["containers"] = new JsonArray(new JsonObject { ["name"] = "app", ["image"] = "alpine:3.20" }), ["extra"] = Chain(depth - 2) },
+        };
+
+        var (code, stdout, stderr) = await RenderAsync(["render", "-f", "-"], Yaml.Write(pod));
+
+        code.Should().Be(exitCode, stderr);
+        stderr.Should().NotContain("internal error");
+        if (exitCode == 0)
+        {
+            stdout.Should().Contain("SSL_CERT_FILE");
+        }
+        else
+        {
+            stderr.Should().Contain("error: Pod default/web: the object nests 63 levels deep, which the webhook refuses (its AdmissionReview may nest 64); expected at most 62 levels");
+        }
+    }
+
+    [Fact]
+    public async Task Anchors_and_aliases_in_a_manifest_render_as_copies_of_their_nodes()
+    {
+        const string Manifest = """
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata:
+              name: &name web
+              namespace: team-a
+            spec:
+              selector:
+                matchLabels: &labels {app: *name}
+              template:
+                metadata:
+                  labels: *labels
+                  annotations: {egress-tls.io/intercept: api.github.com}
+                spec:
+                  containers:
+                  - {name: app, image: alpine:3.20, env: &env [{name: MODE, value: fast}]}
+                  - {name: sidecar, image: alpine:3.20, env: *env}
+            """;
+
+        var (code, stdout, stderr) = await RenderAsync(["render", "-f", "-"], Manifest);
+
+        code.Should().Be(0, stderr);
+        var deployment = Yaml.ParseStream(stdout)[0]!;
+        deployment["spec"]!["template"]!["metadata"]!["labels"]!["app"]!.GetValue<string>().Should().Be("web");
+        foreach (var container in deployment["spec"]!["template"]!["spec"]!["containers"]!.AsArray())
+        {
+            container!["env"]!.AsArray().Select(e => (string)e!["name"]!).Should().Contain(["MODE", "SSL_CERT_FILE"]);
+        }
+    }
+
+    [Fact]
+    public async Task An_alias_bomb_in_a_manifest_exits_1_naming_the_budget()
+    {
+        var bomb = new System.Text.StringBuilder("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: bomb}\ndata:\n  a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for (var level = 1; level <= 9; level++)
+        {
+            bomb.Append(System.Globalization.CultureInfo.InvariantCulture, $"  a{level}: &a{level} [{string.Join(", ", Enumerable.Repeat($"*a{level - 1}", 10))}]\n");
+        }
+
+        var (code, stdout, stderr) = await RenderAsync(["render", "-f", "-"], bomb.ToString());
+
+        code.Should().Be(1);
+        stdout.Should().BeEmpty();
+        stderr.Should().Contain("stdin: line ").And.Contain("aliases expand to more than 100000 nodes (expected at most 100000 for this input: one node per character, and at least 100000)");
+    }
+
     [Fact]
     public async Task An_unquoted_number_as_an_env_value_is_an_error_naming_the_field()
     {
@@ -177,6 +283,18 @@ public sealed class RenderCommandTests
 
         code.Should().Be(0, stderr);
         Path.TrimEndingDirectorySeparator(stdout.Trim()).Should().Be(dir.Path);
+    }
+
+    // Mappings nested `levels` deep: {a: {a: ... {a: x}}}.
+    private static JsonObject Chain(int levels)
+    {
+        var node = new JsonObject { ["a"] = "x" };
+        for (var i = 1; i < levels; i++)
+        {
+            node = new JsonObject { ["a"] = node };
+        }
+
+        return node;
     }
 
     private static async Task<(int Code, string Stdout, string Stderr)> RenderAsync(string[] args, string stdin = "")

@@ -18,6 +18,10 @@ internal static class ManifestReader
         {
             documents = Yaml.ParseStream(text);
         }
+        catch (YamlLimitException ex)
+        {
+            throw new ManifestException($"{source}: line {ex.Start.Line}, column {ex.Start.Column}: {ex.Message}");
+        }
         catch (YamlException ex)
         {
             throw new ManifestException($"{source}: not valid YAML or JSON: {ex.Message} (line {ex.Start.Line}, column {ex.Start.Column})");

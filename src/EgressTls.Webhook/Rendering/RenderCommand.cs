@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using EgressTls.Core;
 using EgressTls.Core.Rendering;
 using EgressTls.Core.Serialization;
+using EgressTls.Webhook.Admission;
 using EgressTls.Webhook.CommandLine;
 using EgressTls.Webhook.Configuration;
 
@@ -39,6 +40,12 @@ internal static class RenderCommand
 
     /// <summary>Annotation describing the data the webhook fills into a generated Secret or ConfigMap.</summary>
     public const string ContentAnnotation = "render.egress-tls.io/content";
+
+    /// <summary>Deepest Pod or Provider the webhook admits: its AdmissionReview may nest
+    /// <see cref="AdmissionReviewReader.MaxDepth"/> levels and holds the object two levels down
+    /// (<c>request.object</c>). Manifests may nest deeper (<see cref="Yaml.MaxDepth"/>), so <c>render</c>
+    /// refuses a deeper object as the webhook would, rather than hand the core an object it never sees.</summary>
+    public const int AdmittedMaxDepth = AdmissionReviewReader.MaxDepth - 2;
 
     public static async Task<int> RunAsync(
         IReadOnlyList<string> args, TextReader stdin, TextWriter stdout, TextWriter stderr, Func<string, string?> environment)
@@ -229,6 +236,13 @@ internal static class RenderCommand
         // The patch to apply to a Pod or Provider, or null when the object stays unchanged.
         private ImmutableArray<Core.Patching.PatchOperation>? RenderAdmitted(JsonObject pod, string label)
         {
+            if (Depth(pod) is var depth && depth > AdmittedMaxDepth)
+            {
+                Failed = true;
+                Messages.Add($"error: {label}: the object nests {depth} levels deep, which the webhook refuses (its AdmissionReview may nest {AdmissionReviewReader.MaxDepth}); expected at most {AdmittedMaxDepth} levels");
+                return null;
+            }
+
             var nsName = Metadata(pod, "namespace")!;
             var ns = Namespace(nsName);
             var present = secrets.GetValueOrDefault(nsName) ?? [];
@@ -278,6 +292,29 @@ internal static class RenderCommand
 
             generatedByKey[key] = obj;
             generated.Add(obj);
+        }
+
+        // Levels of mappings and sequences in the object, counted without recursion.
+        private static int Depth(JsonNode root)
+        {
+            var deepest = 0;
+            var pending = new Stack<(JsonNode? Node, int Depth)>();
+            pending.Push((root, 1));
+            while (pending.TryPop(out var item))
+            {
+                if (item.Node is not (JsonObject or JsonArray))
+                {
+                    continue;
+                }
+
+                deepest = Math.Max(deepest, item.Depth);
+                foreach (var child in item.Node is JsonObject obj ? obj.Select(p => p.Value) : item.Node.AsArray())
+                {
+                    pending.Push((child, item.Depth + 1));
+                }
+            }
+
+            return deepest;
         }
 
         private NamespaceInfo Namespace(string name)
