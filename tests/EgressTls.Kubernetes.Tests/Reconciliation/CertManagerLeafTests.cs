@@ -13,25 +13,8 @@ public sealed class CertManagerLeafTests
     [Fact]
     public async Task A_certificate_cert_manager_renews_reaches_the_leaf_secret_the_policy_names()
     {
-        var ca = new TestCaGenerator().Generate();
-        var issuer = new CertManagerIssuer("ClusterIssuer", "internal");
-        var material = new CertManagerTrustMaterial(issuer, null, new SecureRandom(), ca.CertificatePem);
-        await using var server = await StandInApiServer.StartAsync();
-        var client = KubernetesClientFactory.ForHost(server.Url);
-        var pipeline = new ApiCallPipeline(new ApiRetryOptions { BaseDelay = TimeSpan.FromMilliseconds(10), MaxDelay = TimeSpan.FromMilliseconds(100) });
-        var applier = new DesiredStateApplier(client, new ApplierOptions
-        {
-            LeafSource = LeafSource.CertManager,
-            CertManagerIssuer = issuer,
-            CertManagerPollInterval = TimeSpan.FromMilliseconds(20),
-        }, material, pipeline);
-        var clock = new ManualClock(DateTimeOffset.UtcNow);
-        await using var namespaces = Informers.Namespaces(client, timeProvider: clock);
-        var reconciler = new Reconciler(client, namespaces, applier, material, pipeline,
-            new ReconcilerOptions { LeafRenewal = null, Render = Workloads.Options }, new ReconcilerMetrics(), clock);
-        server.Seed(Workloads.Namespace("team-a"));
-        server.Seed(Workloads.MutatedPod("team-a", "web", "github.com"));
-        await reconciler.StartAsync(CancellationToken.None);
+        await using var rig = await Rig.StartAsync();
+        var (ca, server, client, clock, reconciler) = (rig.Ca, rig.Server, rig.Client, rig.Clock, rig.Reconciler);
 
         // Play cert-manager: when the Certificate appears, write its Secret (certificate "A").
         var pass = reconciler.PassAsync(true, CancellationToken.None);
@@ -65,25 +48,8 @@ public sealed class CertManagerLeafTests
     [Fact]
     public async Task The_certificate_and_the_secret_cert_manager_wrote_go_with_their_leaf()
     {
-        var ca = new TestCaGenerator().Generate();
-        var issuer = new CertManagerIssuer("ClusterIssuer", "internal");
-        var material = new CertManagerTrustMaterial(issuer, null, new SecureRandom(), ca.CertificatePem);
-        await using var server = await StandInApiServer.StartAsync();
-        var client = KubernetesClientFactory.ForHost(server.Url);
-        var pipeline = new ApiCallPipeline(new ApiRetryOptions { BaseDelay = TimeSpan.FromMilliseconds(10), MaxDelay = TimeSpan.FromMilliseconds(100) });
-        var applier = new DesiredStateApplier(client, new ApplierOptions
-        {
-            LeafSource = LeafSource.CertManager,
-            CertManagerIssuer = issuer,
-            CertManagerPollInterval = TimeSpan.FromMilliseconds(20),
-        }, material, pipeline);
-        var clock = new ManualClock(DateTimeOffset.UtcNow);
-        await using var namespaces = Informers.Namespaces(client, timeProvider: clock);
-        var reconciler = new Reconciler(client, namespaces, applier, material, pipeline,
-            new ReconcilerOptions { LeafRenewal = null, Render = Workloads.Options }, new ReconcilerMetrics(), clock);
-        server.Seed(Workloads.Namespace("team-a"));
-        server.Seed(Workloads.MutatedPod("team-a", "web", "github.com"));
-        await reconciler.StartAsync(CancellationToken.None);
+        await using var rig = await Rig.StartAsync();
+        var (ca, server, client, clock, reconciler) = (rig.Ca, rig.Server, rig.Client, rig.Clock, rig.Reconciler);
         var pass = reconciler.PassAsync(true, CancellationToken.None);
         await ReconcilerHarness.WaitUntilAsync(() => server.All("certificates").Count > 0);
         var leafName = (string)server.All("certificates").Single()["metadata"]!["name"]!;
@@ -114,6 +80,57 @@ public sealed class CertManagerLeafTests
         server.All("secrets").Should().NotContain(s => (string?)s["metadata"]!["name"] == leafName);
         server.All("certificates").Should().BeEmpty();
         server.Find("secrets", "egress-tls", issuedName).Should().BeNull();
+    }
+
+    // A reconciler in cert-manager mode over the stand-in API server, with one mutated pod of one profile.
+    private sealed class Rig : IAsyncDisposable
+    {
+        private Rig(CaKeyPair ca, StandInApiServer server, k8s.IKubernetes client, ManualClock clock, IAsyncDisposable namespaces, Reconciler reconciler)
+        {
+            (Ca, Server, Client, Clock, Namespaces, Reconciler) = (ca, server, client, clock, namespaces, reconciler);
+        }
+
+        public CaKeyPair Ca { get; }
+
+        public StandInApiServer Server { get; }
+
+        public k8s.IKubernetes Client { get; }
+
+        public ManualClock Clock { get; }
+
+        public Reconciler Reconciler { get; }
+
+        private IAsyncDisposable Namespaces { get; }
+
+        public static async Task<Rig> StartAsync()
+        {
+            var ca = new TestCaGenerator().Generate();
+            var issuer = new CertManagerIssuer("ClusterIssuer", "internal");
+            var material = new CertManagerTrustMaterial(issuer, null, new SecureRandom(), ca.CertificatePem);
+            var server = await StandInApiServer.StartAsync();
+            var client = KubernetesClientFactory.ForHost(server.Url);
+            var pipeline = new ApiCallPipeline(new ApiRetryOptions { BaseDelay = TimeSpan.FromMilliseconds(10), MaxDelay = TimeSpan.FromMilliseconds(100) });
+            var applier = new DesiredStateApplier(client, new ApplierOptions
+            {
+                LeafSource = LeafSource.CertManager,
+                CertManagerIssuer = issuer,
+                CertManagerPollInterval = TimeSpan.FromMilliseconds(20),
+            }, material, pipeline);
+            var clock = new ManualClock(DateTimeOffset.UtcNow);
+            var namespaces = Informers.Namespaces(client, timeProvider: clock);
+            var reconciler = new Reconciler(client, namespaces, applier, material, pipeline,
+                new ReconcilerOptions { LeafRenewal = null, Render = Workloads.Options }, new ReconcilerMetrics(), clock);
+            server.Seed(Workloads.Namespace("team-a"));
+            server.Seed(Workloads.MutatedPod("team-a", "web", "github.com"));
+            await reconciler.StartAsync(CancellationToken.None);
+            return new Rig(ca, server, client, clock, namespaces, reconciler);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await Namespaces.DisposeAsync();
+            await Server.DisposeAsync();
+        }
     }
 
     private static JsonObject Issued(string name, string certificate, string caPem)
