@@ -121,6 +121,19 @@ public sealed class ConfigLoaderTests
         message.Should().Contain(expected);
     }
 
+    [Theory]
+    [InlineData("""{"cilium": {"version": "1.99999999999"}}""", "cilium.version: \"1.99999999999\" is not a supported Cilium version; expected 1.14 to 1.18")]
+    public void Values_that_would_break_admissions_or_output_are_refused_at_load(string json, string expected)
+    {
+        using var dir = new TempDirectory();
+        var file = dir.File("c.json");
+        File.WriteAllText(file, json);
+
+        var message = ((Func<object>)(() => ConfigLoader.Load(file, _ => null))).Should().Throw<ConfigException>().Which.Message;
+
+        message.Should().Contain(expected);
+    }
+
     [Fact]
     public async Task Serve_with_an_invalid_configuration_exits_2_with_the_reason()
     {

@@ -238,6 +238,12 @@ public sealed class RenderCommandTests
     [InlineData(new[] { "render", "-f", "a.yaml", "extra" }, "unexpected argument")]
     [InlineData(new[] { "render", "-f", "a.yaml", "--cilium-version", "1.9" }, "--cilium-version")]
     [InlineData(new[] { "render", "-f", "a.yaml", "--secrets-mode", "vault" }, "--secrets-mode")]
+    [InlineData(new[] { "render", "-f", "a.yaml", "--cilium-version", "1.99999999999" },
+        "--cilium-version: \"1.99999999999\" is not a supported Cilium version; expected 1.14 to 1.18")]
+    [InlineData(new[] { "render", "-f", "a.yaml", "--config=" }, "--config: the value is empty; expected the path of a JSON configuration file")]
+    [InlineData(new[] { "render", "-f", "" }, "--filename: the value is empty; expected the path of a manifest file, or - for standard input")]
+    [InlineData(new[] { "serve", "--config=" }, "--config: the value is empty; expected the path of a JSON configuration file")]
+    [InlineData(new[] { "serve", "--kubeconfig", "" }, "--kubeconfig: the value is empty; expected the path of a kubeconfig file")]
     [InlineData(new[] { "serve", "--standalone=yes" }, "--standalone takes no value")]
     [InlineData(new[] { "deploy" }, "unknown command \"deploy\"")]
     [InlineData(new string[0], "usage: egress-tls <command>")]

@@ -13,12 +13,17 @@ internal sealed record ParsedArguments(ImmutableDictionary<string, string> Optio
 
     /// <summary>
     /// Parses <paramref name="args"/> against the declared options (taking a value) and flags. Short
-    /// aliases map to long names. Positional arguments and repeated options are usage errors: the
-    /// subcommands take none, and silently keeping the last value would hide a typo.
+    /// aliases map to long names. Positional arguments, repeated options and empty values are usage
+    /// errors: the subcommands take none, silently keeping the last value would hide a typo, and no
+    /// option has a meaning for an empty value (<c>--config=</c> is a script whose variable was unset).
     /// </summary>
+    /// <param name="args">The arguments after the subcommand.</param>
+    /// <param name="valueOptions">Each option that takes a value, with the expected form of that value in words.</param>
+    /// <param name="flags">The options that take no value.</param>
+    /// <param name="aliases">Short names to long names.</param>
     public static ParsedArguments Parse(
         IReadOnlyList<string> args,
-        IReadOnlySet<string> valueOptions,
+        IReadOnlyDictionary<string, string> valueOptions,
         IReadOnlySet<string> flags,
         IReadOnlyDictionary<string, string> aliases)
     {
@@ -52,7 +57,7 @@ internal sealed record ParsedArguments(ImmutableDictionary<string, string> Optio
                 continue;
             }
 
-            if (!valueOptions.Contains(name))
+            if (!valueOptions.TryGetValue(name, out var expected))
             {
                 throw new UsageException($"unknown option {arg}");
             }
@@ -67,6 +72,11 @@ internal sealed record ParsedArguments(ImmutableDictionary<string, string> Optio
                 }
 
                 value = args[++i];
+            }
+
+            if (value.Length == 0)
+            {
+                throw new UsageException($"{name}: the value is empty; expected {expected}");
             }
 
             if (!options.TryAdd(name, value))

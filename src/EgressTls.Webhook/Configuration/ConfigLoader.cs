@@ -173,9 +173,14 @@ internal static partial class ConfigLoader
             return false;
         }
 
-        version = new Version(
-            int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture),
-            int.Parse(match.Groups[2].Value, CultureInfo.InvariantCulture));
+        // Digits beyond int's range are simply not a supported version.
+        if (!int.TryParse(match.Groups[1].Value, NumberStyles.None, CultureInfo.InvariantCulture, out var major)
+            || !int.TryParse(match.Groups[2].Value, NumberStyles.None, CultureInfo.InvariantCulture, out var minor))
+        {
+            return false;
+        }
+
+        version = new Version(major, minor);
         return version >= new Version(1, 14) && version <= new Version(1, 18);
     }
 

@@ -52,7 +52,14 @@ internal static class RenderCommand
     {
         var parsed = ParsedArguments.Parse(
             args,
-            new HashSet<string> { "--filename", "--namespace", "--config", "--cilium-version", "--secrets-mode" },
+            new Dictionary<string, string>
+            {
+                ["--filename"] = "the path of a manifest file, or - for standard input",
+                ["--namespace"] = "a namespace name",
+                ["--config"] = "the path of a JSON configuration file",
+                ["--cilium-version"] = "a Cilium version from 1.14 to 1.18, such as 1.17",
+                ["--secrets-mode"] = "auto, sds or inline",
+            },
             new HashSet<string> { "--help" },
             new Dictionary<string, string> { ["-f"] = "--filename", ["-n"] = "--namespace", ["-h"] = "--help", ["-c"] = "--config" });
         if (parsed.Has("--help"))

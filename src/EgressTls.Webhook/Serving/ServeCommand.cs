@@ -28,7 +28,8 @@ internal static class ServeCommand
 
     public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr, Func<string, string?> environment)
     {
-        var parsed = ParsedArguments.Parse(args, new HashSet<string> { "--config", "--kubeconfig" }, new HashSet<string> { "--standalone", "--help" },
+        var parsed = ParsedArguments.Parse(args,
+            new Dictionary<string, string> { ["--config"] = "the path of a JSON configuration file", ["--kubeconfig"] = "the path of a kubeconfig file" }, new HashSet<string> { "--standalone", "--help" },
             new Dictionary<string, string> { ["-h"] = "--help", ["-c"] = "--config" });
         if (parsed.Has("--help"))
         {
