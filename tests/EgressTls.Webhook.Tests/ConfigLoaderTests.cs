@@ -65,12 +65,13 @@ public sealed class ConfigLoaderTests
     }
 
     [Theory]
-    [InlineData("""{"ca": {"duration": "10y"}}""", "$.ca.duration", "unknown unit \"y\"")]
-    [InlineData("""{"admission": {"applyTimeout": 4}}""", "$.admission.applyTimeout", "expected a duration string")]
-    [InlineData("""{"server": {"prot": 1}}""", "$.server", "prot")]
-    [InlineData("""{"server": {"port": "8443"}}""", "$.server.port", "could not be converted")]
-    [InlineData("""{"cilium": """, "$.cilium", "line 1")]
-    public void Binding_errors_name_the_file_and_the_path(string json, string path, string detail)
+    [InlineData("""{"ca": {"duration": "10y"}}""", "ca.duration: \"10y\" is not a duration: unknown unit \"y\"")]
+    [InlineData("""{"admission": {"applyTimeout": 4}}""", "admission.applyTimeout: 4; expected a duration string such as \"15s\"")]
+    [InlineData("""{"server": {"prot": 1}}""", "server.prot: unknown field; expected one of port, certFile, keyFile, metricsPort, maxRequestBodyBytes")]
+    [InlineData("""{"server": {"port": "8443"}}""", "server.port: \"8443\"; expected an integer")]
+    [InlineData("""{"cilium": """, "line 1, byte 12: not valid JSON")]
+    [InlineData("""[{"cilium": {}}]""", "the configuration is a list; expected a JSON object")]
+    public void Binding_errors_name_the_file_the_field_and_the_expected_form(string json, string detail)
     {
         using var dir = new TempDirectory();
         var file = dir.File("bad.json");
@@ -78,7 +79,68 @@ public sealed class ConfigLoaderTests
 
         var act = () => ConfigLoader.Load(file, _ => null);
 
-        act.Should().Throw<ConfigException>().Which.Message.Should().Contain(file).And.Contain(path).And.Contain(detail);
+        act.Should().Throw<ConfigException>().Which.Message.Should().Contain(file).And.Contain(detail);
+    }
+
+    [Fact]
+    public void Every_shape_mistake_is_listed_with_its_field_in_plain_words_beside_the_value_mistakes()
+    {
+        using var dir = new TempDirectory();
+        var file = dir.File("shape.json");
+        File.WriteAllText(file, """
+            {"server": {"port": "8443", "prot": 1, "metricsPort": 99999999999},
+             "interceptGroups": [null, {"name": "a", "hosts": [null], "namespaceSelector": {"matchLabels": {"team": 3}}}],
+             "ca": {"renewBefore": 4}, "flux": {"enabled": "yes"}, "Namespace": "x", "logLevel": null,
+             "excludedNamespaces": "kube-system", "admission": {"applyTimeout": "45s", "applyTimeout": "1s"},
+             "cilium": {"version": "1.12"}}
+            """);
+
+        var message = ((Func<object>)(() => ConfigLoader.Load(file, _ => null))).Should().Throw<ConfigException>().Which.Message;
+
+        // Shape mistakes in document order (a repeated field first: it is found while reading), then the values.
+        message.Split('\n').Skip(1).Select(l => l.Trim()).Should().Equal(
+            "admission.applyTimeout: written more than once in the same object; expected each field once",
+            "server.port: \"8443\"; expected an integer",
+            "server.prot: unknown field; expected one of port, certFile, keyFile, metricsPort, maxRequestBodyBytes",
+            "server.metricsPort: 99999999999 is too large; expected an integer of at most 2147483647",
+            "interceptGroups[0]: null; expected an object with the fields name, hosts, namespaceSelector",
+            "interceptGroups[1].hosts[0]: null; expected a string",
+            "interceptGroups[1].namespaceSelector.matchLabels[\"team\"]: 3; expected a string",
+            "ca.renewBefore: 4; expected a duration string such as \"15s\", \"30m\" or \"1h30m\"",
+            "flux.enabled: \"yes\"; expected true or false",
+            "Namespace: unknown field; expected one of namespace, server, cilium, ca, leaf, publicRoots, trustBundle, interceptGroups, "
+                + "flux, admission, reconciler, servingCertificate, excludedNamespaces, logLevel",
+            "logLevel: null; expected a string",
+            "excludedNamespaces: \"kube-system\"; expected a list of strings",
+            "cilium.version: \"1.12\" is not a supported Cilium version; expected 1.14 to 1.18",
+            "admission.applyTimeout: 45s; expected more than 0s and less than 30s");
+        message.Should().NotContain("System.").And.NotContain("EgressTls.").And.NotContain(".NET").And.NotContain("$.");
+    }
+
+    [Fact]
+    public void A_field_whose_value_is_unusable_gets_one_message_not_also_those_of_its_default()
+    {
+        using var dir = new TempDirectory();
+        var file = dir.File("c.json");
+        File.WriteAllText(file, """{"interceptGroups": [{"name": "github", "hosts": "github.com"}]}""");
+
+        var message = ((Func<object>)(() => ConfigLoader.Load(file, _ => null))).Should().Throw<ConfigException>().Which.Message;
+
+        message.Split('\n').Skip(1).Select(l => l.Trim()).Should().Equal(
+            "interceptGroups[0].hosts: \"github.com\"; expected a list of strings");
+    }
+
+    [Fact]
+    public async Task Serve_with_a_null_intercept_group_exits_2_naming_it()
+    {
+        using var dir = new TempDirectory();
+        File.WriteAllText(dir.File("c.json"), """{"interceptGroups": [null]}""");
+        var stderr = new StringWriter();
+
+        var code = await Cli.RunAsync(["serve", "--config", dir.File("c.json"), "--standalone"], TextReader.Null, new StringWriter(), stderr, _ => null);
+
+        code.Should().Be(2, stderr.ToString());
+        stderr.ToString().Should().Contain("interceptGroups[0]: null; expected an object").And.NotContain("internal error");
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
 
@@ -19,17 +20,21 @@ internal static partial class ConfigLoader
     /// <param name="path">The JSON file, or <c>null</c> for the defaults.</param>
     /// <param name="environment">Reads environment variables.</param>
     /// <param name="checkServerFiles">Whether the certificate files must exist (false for <c>render</c>).</param>
-    /// <exception cref="ConfigException">The file cannot be read, parsed or is invalid.</exception>
+    /// <exception cref="ConfigException">The file cannot be read, parsed or is invalid; the message lists every mistake.</exception>
     public static WebhookConfig Load(string? path, Func<string, string?> environment, bool checkServerFiles = true)
     {
-        var config = path is null ? new WebhookConfig() : Read(path);
+        var errors = new List<string>();
+        var removed = new List<string>();
+        var config = path is null ? new WebhookConfig() : Read(path, errors, removed);
         var podNamespace = environment("POD_NAMESPACE");
         if (!string.IsNullOrWhiteSpace(podNamespace))
         {
             config = config with { Namespace = podNamespace.Trim() };
         }
 
-        var errors = Validate(config, checkServerFiles);
+        // A field whose value could not be used holds its default: what its checks say is not about the file.
+        errors.AddRange(Validate(config, checkServerFiles)
+            .Where(e => !removed.Any(r => ConfigShape.IsUnder(e[..Math.Max(0, e.IndexOf(": ", StringComparison.Ordinal))], r))));
         if (errors.Count > 0)
         {
             throw new ConfigException($"invalid configuration{(path is null ? "" : $" in {path}")}:\n  " + string.Join("\n  ", errors));
@@ -38,37 +43,64 @@ internal static partial class ConfigLoader
         return config;
     }
 
-    private static WebhookConfig Read(string path)
+    // Reads and binds the file. Shape mistakes (unknown fields, wrong types, nulls) go to errors and the
+    // fields holding them keep their defaults, so the values around them are still validated.
+    private static WebhookConfig Read(string path, List<string> errors, List<string> removed)
     {
         string text;
         try
         {
             text = File.ReadAllText(path);
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
             throw new ConfigException($"cannot read configuration file {path}: {ex.Message}");
         }
 
+        JsonNode? document;
         try
         {
-            return JsonSerializer.Deserialize<WebhookConfig>(text, SerializerOptions)
-                ?? throw new ConfigException($"{path}: the configuration must be a JSON object, found null");
+            document = ConfigShape.Parse(text, errors);
         }
         catch (JsonException ex)
         {
-            // The serializer's Path is "$.ca.duration"; the message says what was wrong there.
-            var where = ex.Path is { Length: > 0 } p ? p : "$";
-            var line = ex.LineNumber is { } l ? $" (line {l + 1})" : "";
-            throw new ConfigException($"{path}: {where}{line}: {FirstSentence(ex.Message)}");
+            // Nothing after a syntax error can be read; the reader's position is the best pointer there is.
+            var line = ex.LineNumber is { } l ? $"line {l + 1}, " : "";
+            var column = ex.BytePositionInLine is { } c ? $"byte {c + 1}: " : "";
+            throw new ConfigException($"{path}: {line}{column}not valid JSON: {FirstSentence(ex.Message)}");
+        }
+
+        if (document is not JsonObject root)
+        {
+            throw new ConfigException($"{path}: the configuration is {(document is null ? "null" : document is JsonArray ? "a list" : "a single value")}; expected a JSON object");
+        }
+
+        removed.AddRange(ConfigShape.Check(root, SerializerOptions, errors));
+        try
+        {
+            return root.Deserialize<WebhookConfig>(SerializerOptions) ?? new WebhookConfig();
+        }
+        catch (JsonException ex)
+        {
+            // The shape check mirrors the binding; should they ever differ, this still names the field.
+            var where = ex.Path is { Length: > 2 } p && p.StartsWith("$.", StringComparison.Ordinal) ? p[2..] : "configuration";
+            throw new ConfigException($"{path}: {where}: {FirstSentence(ex.Message)}");
         }
     }
 
     // System.Text.Json appends "Path: $.x | LineNumber: ..." to its own messages; we print those ourselves.
     private static string FirstSentence(string message)
     {
-        var cut = message.IndexOf(" Path: ", StringComparison.Ordinal);
-        return cut > 0 ? message[..cut] : message;
+        foreach (var marker in new[] { " Path: ", " LineNumber: " })
+        {
+            var cut = message.IndexOf(marker, StringComparison.Ordinal);
+            if (cut > 0)
+            {
+                message = message[..cut];
+            }
+        }
+
+        return message;
     }
 
     /// <summary>Every problem in <paramref name="config"/>, each naming its field. <paramref name="checkServerFiles"/>
