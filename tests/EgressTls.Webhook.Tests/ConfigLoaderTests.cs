@@ -185,6 +185,26 @@ public sealed class ConfigLoaderTests
 
     [Theory]
     [InlineData("""{"cilium": {"version": "1.99999999999"}}""", "cilium.version: \"1.99999999999\" is not a supported Cilium version; expected 1.14 to 1.18")]
+    [InlineData("""{"interceptGroups": [{"name": "all", "hosts": ["*.com"]}]}""",
+        "interceptGroups[0].hosts[0]: \"*.com\" is too broad: '*.' must be followed by at least two labels (e.g. *.example.com); expected a comma-separated list of host[:port]")]
+    [InlineData("""{"interceptGroups": [{"name": "g", "hosts": ["github.com", "git hub.com"]}]}""",
+        "interceptGroups[0].hosts[1]: \"git hub.com\" is not a DNS name")]
+    [InlineData("""{"interceptGroups": [{"name": "g", "hosts": ["github.com:99999"]}]}""",
+        "interceptGroups[0].hosts[0]: \"github.com:99999\" has an invalid port \"99999\" (1-65535)")]
+    [InlineData("""{"interceptGroups": [{"name": "g", "hosts": ["10.0.0.1"]}]}""", "interceptGroups[0].hosts[0]: \"10.0.0.1\" is an IP address")]
+    [InlineData("""{"interceptGroups": [{"name": "g", "hosts": ["a.example.com, b.example.com"]}]}""",
+        "interceptGroups[0].hosts[0]: \"a.example.com, b.example.com\"; expected one host[:port] per item")]
+    [InlineData("""{"interceptGroups": [{"name": "g", "hosts": [" "]}]}""", "interceptGroups[0].hosts[0]: \" \"; expected one host[:port] per item")]
+    [InlineData("""{"trustBundle": {"mountPath": "/"}}""", "trustBundle.mountPath: \"/\"; expected an absolute directory path below /")]
+    [InlineData("""{"trustBundle": {"mountPath": "//"}}""", "trustBundle.mountPath: \"//\"; expected an absolute directory path below /")]
+    [InlineData("""{"trustBundle": {"mountPath": "/etc/../trust"}}""", "trustBundle.mountPath: \"/etc/../trust\"; expected")]
+    [InlineData("""{"trustBundle": {"mountPath": "etc/trust"}}""", "trustBundle.mountPath: \"etc/trust\"; expected")]
+    [InlineData("""{"flux": {"notificationControllerSelector": {}}}""",
+        "flux.notificationControllerSelector: empty; expected the labels of the notification-controller pods")]
+    [InlineData("""{"flux": {"notificationControllerSelector": {"app": "notification controller"}}}""",
+        "flux.notificationControllerSelector[\"app\"]: \"notification controller\"; expected a label name")]
+    [InlineData("""{"logLevel": "Debug,Information"}""", "logLevel: \"Debug,Information\"; expected Verbose, Debug, Information, Warning, Error or Fatal")]
+    [InlineData("""{"logLevel": "2"}""", "logLevel: \"2\"; expected Verbose")]
     public void Values_that_would_break_admissions_or_output_are_refused_at_load(string json, string expected)
     {
         using var dir = new TempDirectory();
@@ -194,6 +214,24 @@ public sealed class ConfigLoaderTests
         var message = ((Func<object>)(() => ConfigLoader.Load(file, _ => null))).Should().Throw<ConfigException>().Which.Message;
 
         message.Should().Contain(expected);
+    }
+
+    [Fact]
+    public void Valid_neighbours_of_the_refused_values_load()
+    {
+        using var dir = new TempDirectory();
+        var file = dir.File("c.json");
+        File.WriteAllText(file, """
+            {"interceptGroups": [{"name": "g", "hosts": ["*.github.com", "git.example.com:8443", "API.Example.com."]}],
+             "trustBundle": {"mountPath": "/etc/team/trust/"},
+             "flux": {"enabled": false, "notificationControllerSelector": {}},
+             "logLevel": "debug"}
+            """);
+
+        var config = ConfigLoader.Load(file, _ => null);
+
+        config.InterceptGroups.Single().Hosts.Should().HaveCount(3);
+        config.LogLevel.Should().Be("debug");
     }
 
     [Fact]

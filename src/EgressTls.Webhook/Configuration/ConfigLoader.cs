@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
+using EgressTls.Core.Annotations;
 
 namespace EgressTls.Webhook.Configuration;
 
@@ -161,14 +162,40 @@ internal static partial class ConfigLoader
 
         Check(config.PublicRoots.File.Length > 0, "publicRoots.file", "required");
         Check(IsDnsSubdomain(config.TrustBundle.Name), "trustBundle.name", $"\"{config.TrustBundle.Name}\" is not a ConfigMap name");
-        Check(config.TrustBundle.MountPath.StartsWith('/') && !config.TrustBundle.MountPath.Contains(':', StringComparison.Ordinal),
-            "trustBundle.mountPath", $"\"{config.TrustBundle.MountPath}\" is not an absolute path");
+        Check(IsMountDirectory(config.TrustBundle.MountPath), "trustBundle.mountPath",
+            $"{ValueQuote.Quote(config.TrustBundle.MountPath)}; expected an absolute directory path below / without '.', '..' or ':' (such as /etc/egress-tls/trust)");
 
         for (var i = 0; i < config.InterceptGroups.Length; i++)
         {
             var group = config.InterceptGroups[i];
             Check(group.Name.Length > 0, $"interceptGroups[{i}].name", "required");
             Check(group.Hosts.Length > 0, $"interceptGroups[{i}].hosts", "at least one host is required");
+            for (var j = 0; j < group.Hosts.Length; j++)
+            {
+                // The parser of egress-tls.io/intercept, which admission applies to these hosts: a host it
+                // refuses would deny every pod of the selected namespaces.
+                var host = group.Hosts[j];
+                var field = $"interceptGroups[{i}].hosts[{j}]";
+                if (host.Contains(',', StringComparison.Ordinal) || host.Trim().Length == 0)
+                {
+                    errors.Add($"{field}: {ValueQuote.Quote(host)}; expected one host[:port] per item, such as github.com or *.github.com:8443");
+                    continue;
+                }
+
+                foreach (var problem in InterceptParser.Parse(host).Problems)
+                {
+                    errors.Add($"{field}: {problem}");
+                }
+            }
+        }
+
+        // An empty selector would match every pod of the Provider's namespace, and each would present its client certificate.
+        Check(!config.Flux.Enabled || config.Flux.NotificationControllerSelector.Count > 0, "flux.notificationControllerSelector",
+            "empty; expected the labels of the notification-controller pods, such as {\"app\": \"notification-controller\"} (or flux.enabled false)");
+        foreach (var (key, value) in config.Flux.NotificationControllerSelector)
+        {
+            Check(IsLabelKey(key) && IsLabelValue(value), $"flux.notificationControllerSelector[{ValueQuote.Quote(key)}]",
+                $"{ValueQuote.Quote(value)}; expected a label name ([prefix/]name) and a label value (up to 63 letters, digits, '-', '_' or '.')");
         }
 
         // Kubernetes caps webhook timeouts at 30s; the budget must leave room for the answer itself.
@@ -185,8 +212,9 @@ internal static partial class ConfigLoader
             Check(IsDnsLabel(config.ExcludedNamespaces[i]), $"excludedNamespaces[{i}]", $"\"{config.ExcludedNamespaces[i]}\" is not a namespace name");
         }
 
-        Check(Enum.TryParse<Serilog.Events.LogEventLevel>(config.LogLevel, ignoreCase: true, out _) && !int.TryParse(config.LogLevel, out _),
-            "logLevel", $"\"{config.LogLevel}\"; expected Verbose, Debug, Information, Warning, Error or Fatal");
+        // Names only: Enum.TryParse also takes numbers and comma lists ("Debug,Information" ORs to Warning).
+        Check(Enum.GetNames<Serilog.Events.LogEventLevel>().Contains(config.LogLevel, StringComparer.OrdinalIgnoreCase),
+            "logLevel", $"{ValueQuote.Quote(config.LogLevel)}; expected Verbose, Debug, Information, Warning, Error or Fatal");
         return errors;
     }
 
@@ -227,6 +255,23 @@ internal static partial class ConfigLoader
             $"{GoDuration.Format(renewBefore)}; expected more than 0s and less than {section}.duration");
     }
 
+    // A volume mount directory: absolute, not the root (the trust files would be mounted over the whole
+    // filesystem, and the patch would carry an empty mountPath), no relative or empty segments.
+    private static bool IsMountDirectory(string value) =>
+        value.StartsWith('/') && !value.Contains(':', StringComparison.Ordinal)
+        && value.TrimEnd('/').Length > 0
+        && value.TrimEnd('/')[1..].Split('/').All(segment => segment is { Length: > 0 } and not "." and not "..");
+
+    // Kubernetes label syntax (apimachinery IsQualifiedName / IsValidLabelValue).
+    private static bool IsLabelKey(string key)
+    {
+        var slash = key.LastIndexOf('/');
+        var name = slash < 0 ? key : key[(slash + 1)..];
+        return (slash < 0 || IsDnsSubdomain(key[..slash])) && IsLabelValue(name) && name.Length > 0;
+    }
+
+    private static bool IsLabelValue(string value) => value.Length <= 63 && LabelValuePattern().IsMatch(value);
+
     private static bool IsDnsLabel(string? value) => value is { Length: > 0 and <= 63 } && DnsLabelPattern().IsMatch(value);
 
     private static bool IsDnsSubdomain(string? value) => value is { Length: > 0 and <= 253 } && DnsSubdomainPattern().IsMatch(value);
@@ -252,6 +297,9 @@ internal static partial class ConfigLoader
 
     [GeneratedRegex(@"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", RegexOptions.CultureInvariant)]
     private static partial Regex DnsSubdomainPattern();
+
+    [GeneratedRegex(@"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$", RegexOptions.CultureInvariant)]
+    private static partial Regex LabelValuePattern();
 
     [GeneratedRegex(@"^v?(\d+)\.(\d+)(\.\d+)?$", RegexOptions.CultureInvariant)]
     private static partial Regex CiliumVersionPattern();
