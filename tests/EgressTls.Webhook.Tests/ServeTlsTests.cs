@@ -1,5 +1,6 @@
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
+using EgressTls.Kubernetes;
 using EgressTls.Webhook.Configuration;
 using EgressTls.Webhook.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
@@ -104,6 +105,24 @@ public sealed class ServeTlsTests
 
         (await server.HandshakeAsync()).Thumbprint.Should().Be(cert.Thumbprint);
         (await http.GetAsync("/readyz")).StatusCode.Should().Be(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task Files_that_do_not_exist_yet_are_named_in_one_warning_and_self_managed_mode_gives_no_file_warning()
+    {
+        using var dir = new TempDirectory();
+        await using var fromFiles = await WebhookServer.StartAsync(WebhookServer.ConfigWithCertificate(dir.File("tls/tls.crt"), dir.File("tls/tls.key")));
+        // In a cluster, self-managed mode without files serves its Secret's certificate from memory: no files are involved.
+        await using var selfManaged = await WebhookServer.StartAsync(new WebhookConfig(), standalone: false, services: services =>
+        {
+            services.AddSingleton<IAdmissionContextReader>(new FakeCluster());
+            services.AddSingleton<IDesiredStateApplier>(new FakeCluster());
+        });
+
+        fromFiles.Logs.Events.Should().ContainSingle(e => e.Level == Serilog.Events.LogEventLevel.Warning
+            && e.RenderMessage(null).Contains($"\"{dir.File("tls/tls.crt")}\" and \"{dir.File("tls/tls.key")}\" do not exist yet", StringComparison.Ordinal));
+        selfManaged.Logs.Events.Should().NotContain(e => e.MessageTemplate.Text.Contains("do not exist yet", StringComparison.Ordinal)
+            || e.MessageTemplate.Text.Contains("EPHEMERAL", StringComparison.Ordinal));
     }
 
     [Fact]

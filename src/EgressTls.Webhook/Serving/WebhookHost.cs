@@ -125,7 +125,7 @@ internal static class WebhookHost
                 certificate.Certificate.Thumbprint, string.Join(",", EphemeralCertificate.DnsNames(config.ServingCertificate.ServiceName, config.Namespace)));
         }
 
-        else if (!certificate.Loaded)
+        else if (certificate.FromFiles && !certificate.Loaded)
         {
             startupLog.LogWarning(
                 "The serving certificate files {CertFile} and {KeyFile} do not exist yet: not ready until they appear "
