@@ -21,15 +21,22 @@ namespace EgressTls.Webhook.Admission;
 /// </summary>
 internal static class ClusterServices
 {
-    /// <summary>Registers the cluster implementations for the client of this environment (in-cluster
-    /// configuration, <paramref name="kubeconfigPath"/>, <c>KUBECONFIG</c> or <c>~/.kube/config</c>), or returns
-    /// <c>false</c> with the reason there is none.</summary>
-    public static bool TryAdd(IServiceCollection services, WebhookConfig config, out string reason, string? kubeconfigPath = null) =>
-        TryAdd(services, config, () => KubernetesClientFactory.TryCreateFromEnvironment(kubeconfigPath), out reason);
+    /// <summary>Registers the cluster implementations for the client of <paramref name="source"/> (a kubeconfig
+    /// file, or the in-cluster configuration), or returns <c>false</c> with the reason there is none.</summary>
+    public static bool TryAdd(IServiceCollection services, WebhookConfig config, ClusterSource source, out string reason)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        return TryAdd(services, config, () => KubernetesClientFactory.TryCreateFromEnvironment(source.KubeconfigPath), out reason, source.Description);
+    }
 
     /// <summary>Registers the cluster implementations for the client <paramref name="clientFactory"/> makes
     /// (tests pass the stand-in's), or returns <c>false</c> with the reason when it makes none.</summary>
-    public static bool TryAdd(IServiceCollection services, WebhookConfig config, Func<IKubernetes?> clientFactory, out string reason)
+    /// <param name="services">Where the implementations are registered.</param>
+    /// <param name="config">The validated configuration.</param>
+    /// <param name="clientFactory">Makes the API client, or <c>null</c> when there is no configuration.</param>
+    /// <param name="reason">Why nothing was registered.</param>
+    /// <param name="origin">Where the client configuration comes from, for the reason.</param>
+    public static bool TryAdd(IServiceCollection services, WebhookConfig config, Func<IKubernetes?> clientFactory, out string reason, string? origin = null)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(config);
@@ -39,9 +46,10 @@ internal static class ClusterServices
         {
             client = clientFactory();
         }
-        catch (Exception ex) when (ex is k8s.Exceptions.KubeConfigException or IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is k8s.Exceptions.KubeConfigException or YamlDotNet.Core.YamlException or IOException or UnauthorizedAccessException)
         {
-            reason = $"cannot read the Kubernetes client configuration: {ex.Message}; run `egress-tls serve --standalone` to serve without a cluster";
+            reason = $"cannot read the Kubernetes client configuration{(origin is null ? "" : $" from {origin}")}: {ex.Message}; "
+                + "run `egress-tls serve --standalone` to serve without a cluster";
             return false;
         }
 

@@ -15,11 +15,11 @@ internal static class ServeCommand
 
           --config FILE   JSON configuration (see README.md); defaults apply to everything not given.
                           The environment variable POD_NAMESPACE overrides "namespace".
-          --kubeconfig FILE  the cluster to use (default: in-cluster service account, else KUBECONFIG,
-                          else ~/.kube/config)
+          --kubeconfig FILE  the cluster to use (default: in-cluster service account, else the first
+                          existing file of KUBECONFIG, else ~/.kube/config)
           --standalone    serve without a cluster: namespaces are assumed opted in, referenced Secrets
-                          are assumed to exist, nothing is created. Implied when neither
-                          KUBERNETES_SERVICE_HOST nor KUBECONFIG is set.
+                          are assumed to exist, nothing is created. Implied when there is no cluster
+                          configuration: no --kubeconfig, KUBERNETES_SERVICE_HOST, KUBECONFIG or ~/.kube/config.
           -h, --help      show this help
 
         Without server.certFile/server.keyFile an ephemeral self-signed certificate is used (local testing).
@@ -48,16 +48,14 @@ internal static class ServeCommand
             return 2;
         }
 
-        var kubeconfig = parsed.Get("--kubeconfig");
-        var hasCluster = kubeconfig is not null
-            || !string.IsNullOrEmpty(environment("KUBERNETES_SERVICE_HOST")) || !string.IsNullOrEmpty(environment("KUBECONFIG"));
-        var standalone = parsed.Has("--standalone") || !hasCluster;
+        var cluster = parsed.Has("--standalone") ? null : ClusterSource.Find(parsed.Get("--kubeconfig"), environment);
+        var standalone = cluster is null;
         string? unavailable = null;
         try
         {
             await using var app = WebhookHost.Build(new ServeSettings(config, standalone), services =>
             {
-                if (!standalone && !ClusterServices.TryAdd(services, config, out var reason, kubeconfig))
+                if (cluster is not null && !ClusterServices.TryAdd(services, config, cluster, out var reason))
                 {
                     unavailable = reason;
                 }
