@@ -1,11 +1,16 @@
+using System.Net.Sockets;
+using System.Text.RegularExpressions;
 using EgressTls.Webhook.Admission;
 using EgressTls.Webhook.CommandLine;
 using EgressTls.Webhook.Configuration;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.Hosting;
 
 namespace EgressTls.Webhook.Serving;
 
 /// <summary><c>egress-tls serve [--config FILE] [--standalone]</c>.</summary>
-internal static class ServeCommand
+internal static partial class ServeCommand
 {
     public const string Usage = """
         usage: egress-tls serve [--config FILE] [--kubeconfig FILE] [--standalone]
@@ -23,7 +28,8 @@ internal static class ServeCommand
           -h, --help      show this help
 
         Without server.certFile/server.keyFile an ephemeral self-signed certificate is used (local testing).
-        Exit codes: 0 stopped cleanly, 2 invalid command line or configuration.
+        Exit codes: 0 stopped cleanly, 2 invalid command line or configuration (including a port that cannot
+        be listened on, named by its field).
         """;
 
     public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr, Func<string, string?> environment)
@@ -66,7 +72,17 @@ internal static class ServeCommand
                 return 2;
             }
 
-            await app.RunAsync().ConfigureAwait(false);
+            try
+            {
+                await app.StartAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ListenFailure(ex, config) is { } failure)
+            {
+                await stderr.WriteLineAsync($"egress-tls serve: {failure}").ConfigureAwait(false);
+                return 2;
+            }
+
+            await app.WaitForShutdownAsync().ConfigureAwait(false);
             return 0;
         }
         catch (ConfigException ex)
@@ -75,4 +91,28 @@ internal static class ServeCommand
             return 2;
         }
     }
+
+    // A port that cannot be listened on is a configuration matter (another process has it, or it needs a
+    // privilege), named by its field. Kestrel names the address it failed on ("Failed to bind to address
+    // https://[::]:8443: address already in use."): https is server.port, http server.metricsPort.
+    private static string? ListenFailure(Exception ex, WebhookConfig config)
+    {
+        var socket = ex as SocketException ?? ex.InnerException as SocketException;
+        var inUse = ex.InnerException is AddressInUseException || socket?.SocketErrorCode == SocketError.AddressAlreadyInUse;
+        if (!inUse && socket is null)
+        {
+            return null;
+        }
+
+        var address = BindAddressPattern().Match(ex.Message);
+        var field = !address.Success ? null : address.Groups[1].Value == "https" ? "server.port" : "server.metricsPort";
+        var port = field is null ? null : address.Groups[2].Value;
+        var problem = inUse ? "is already in use by another process" : $"cannot be listened on: {socket!.Message}";
+        return field is null
+            ? $"server.port ({config.Server.Port}) or server.metricsPort ({config.Server.MetricsPort}): a port {problem}; expected free ports"
+            : $"{field}: port {port} {problem}; expected a free port (set {field} in the configuration)";
+    }
+
+    [GeneratedRegex(@"\b(https?)://\S+:(\d+)", RegexOptions.CultureInvariant)]
+    private static partial Regex BindAddressPattern();
 }
