@@ -13,7 +13,8 @@ public sealed class ConfigFileTests
             "namespace", "server", "cilium", "ca", "leaf", "publicRoots", "trustBundle", "interceptGroups", "flux",
             "admission", "reconciler", "servingCertificate", "excludedNamespaces", "logLevel",
         ]);
-        Default.Config["server"]!.AsObject().Select(p => p.Key).Should().BeEquivalentTo(["port", "certFile", "keyFile", "metricsPort", "maxRequestBodyBytes"]);
+        Default.Config["server"]!.AsObject().Select(p => p.Key).Should().BeEquivalentTo(
+            ["port", "certFile", "keyFile", "metricsPort", "maxRequestBodyBytes", "shutdownDelay", "shutdownTimeout"]);
         Default.Config["cilium"]!.AsObject().Select(p => p.Key).Should().BeEquivalentTo(
             ["version", "secretsMode", "envoySecretsNamespace", "policySecretsNamespace", "clusterwideEnvoyConfig"]);
         Default.Config["ca"]!.AsObject().Select(p => p.Key).Should().BeEquivalentTo(
@@ -30,7 +31,8 @@ public sealed class ConfigFileTests
     public void Default_config_carries_the_chart_defaults_with_json_types()
     {
         var expected = JsonNode.Parse("""
-            {"port": 8443, "certFile": "", "keyFile": "", "metricsPort": 9090, "maxRequestBodyBytes": 3145728}
+            {"port": 8443, "certFile": "", "keyFile": "", "metricsPort": 9090, "maxRequestBodyBytes": 3145728,
+             "shutdownDelay": "5s", "shutdownTimeout": "10s"}
             """);
         JsonNode.DeepEquals(Default.Config["server"], expected).Should().BeTrue(Default.Config["server"]!.ToJsonString());
         ((string?)Default.Config["namespace"]).Should().Be(Helm.ReleaseNamespace);

@@ -80,6 +80,29 @@ public sealed class DeploymentTests
     }
 
     [Fact]
+    public void The_kubelet_waits_longer_than_the_drain_delay_and_the_wait_for_requests_in_flight()
+    {
+        ((long)PodSpec(Default)["terminationGracePeriodSeconds"]!).Should().Be(30);
+        ((string?)Default.Config["server"]!["shutdownDelay"]).Should().Be("5s");
+        ((string?)Default.Config["server"]!["shutdownTimeout"]).Should().Be("10s");
+
+        var longer = Helm.Template("--set", "server.shutdownDelay=1m30s", "--set", "server.shutdownTimeout=20s", "--set", "terminationGracePeriodSeconds=111");
+        ((long)PodSpec(longer)["terminationGracePeriodSeconds"]!).Should().Be(111);
+        ((string?)longer.Config["server"]!["shutdownDelay"]).Should().Be("1m30s");
+
+        var tooShort = Helm.TryTemplate("--set", "server.shutdownDelay=1m30s", "--set", "server.shutdownTimeout=20s", "--set", "terminationGracePeriodSeconds=110");
+        tooShort.ExitCode.Should().NotBe(0);
+        tooShort.StandardError.Should().Contain(
+            "terminationGracePeriodSeconds: 110; expected more than server.shutdownDelay + server.shutdownTimeout (1m30s + 20s = 110s)");
+        Helm.TryTemplate("--set", "server.shutdownDelay=25s").ExitCode.Should().NotBe(0, "25s + 10s is not less than the default 30s");
+        Helm.Template("--set", "server.shutdownDelay=0s").Config["server"]!["shutdownDelay"]!.GetValue<string>().Should().Be("0s");
+        // Whole h, m and s only: the chart adds them up for the check above.
+        Helm.TryTemplate("--set", "server.shutdownDelay=5sec").StandardError.Should().Contain("/server/shutdownDelay").And.Contain("does not match pattern");
+        Helm.TryTemplate("--set", "server.shutdownTimeout=500ms").StandardError.Should().Contain("/server/shutdownTimeout").And.Contain("does not match pattern");
+        Helm.TryTemplate("--set", "terminationGracePeriodSeconds=0").StandardError.Should().Contain("/terminationGracePeriodSeconds").And.Contain("minimum");
+    }
+
+    [Fact]
     public void Service_maps_443_to_the_https_port_and_exposes_metrics()
     {
         var service = Default.Single("Service");

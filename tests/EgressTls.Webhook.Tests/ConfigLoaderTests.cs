@@ -10,7 +10,8 @@ public sealed class ConfigLoaderTests
     private const string DesignExample = """
         {
           "namespace": "egress-tls",
-          "server": {"port": 8443, "certFile": "", "keyFile": "", "metricsPort": 9090, "maxRequestBodyBytes": 3145728},
+          "server": {"port": 8443, "certFile": "", "keyFile": "", "metricsPort": 9090, "maxRequestBodyBytes": 3145728,
+                     "shutdownDelay": "7s", "shutdownTimeout": "12s"},
           "cilium": {"version": "1.16", "secretsMode": "auto", "envoySecretsNamespace": "cilium-secrets",
                      "policySecretsNamespace": "cilium-secrets", "clusterwideEnvoyConfig": true},
           "ca": {"source": "generate", "secretName": "egress-tls-ca", "importSecretName": "", "keyAlgorithm": "ecdsa-p256",
@@ -41,6 +42,8 @@ public sealed class ConfigLoaderTests
         var options = RenderOptionsFactory.Create(config);
 
         config.Ca.Duration.Should().Be(TimeSpan.FromHours(87600));
+        config.Server.ShutdownDelay.Should().Be(TimeSpan.FromSeconds(7));
+        config.Server.ShutdownTimeout.Should().Be(TimeSpan.FromSeconds(12));
         config.Reconciler.LeaderElection.RetryPeriod.Should().Be(TimeSpan.FromSeconds(2));
         config.InterceptGroups.Should().ContainSingle().Which.Hosts.Should().Equal("github.com", "*.github.com");
         options.Cilium.Version.Should().Be(new Version(1, 16));
@@ -101,7 +104,7 @@ public sealed class ConfigLoaderTests
         message.Split('\n').Skip(1).Select(l => l.Trim()).Should().Equal(
             "admission.applyTimeout: written more than once in the same object; expected each field once",
             "server.port: \"8443\"; expected an integer",
-            "server.prot: unknown field; expected one of port, certFile, keyFile, metricsPort, maxRequestBodyBytes",
+            "server.prot: unknown field; expected one of port, certFile, keyFile, metricsPort, maxRequestBodyBytes, shutdownDelay, shutdownTimeout",
             "server.metricsPort: 99999999999 is too large; expected an integer of at most 2147483647",
             "interceptGroups[0]: null; expected an object with the fields name, hosts, namespaceSelector",
             "interceptGroups[1].hosts[0]: null; expected a string",
@@ -205,6 +208,9 @@ public sealed class ConfigLoaderTests
         "flux.notificationControllerSelector[\"app\"]: \"notification controller\"; expected a label name")]
     [InlineData("""{"logLevel": "Debug,Information"}""", "logLevel: \"Debug,Information\"; expected Verbose, Debug, Information, Warning, Error or Fatal")]
     [InlineData("""{"logLevel": "2"}""", "logLevel: \"2\"; expected Verbose")]
+    [InlineData("""{"server": {"shutdownDelay": "10m"}}""", "server.shutdownDelay: 10m0s; expected 0s (close at once) to 5m, such as 5s")]
+    [InlineData("""{"server": {"shutdownDelay": "-1s"}}""", "server.shutdownDelay: -1s; expected 0s (close at once) to 5m")]
+    [InlineData("""{"server": {"shutdownTimeout": "0s"}}""", "server.shutdownTimeout: 0s; expected 1s to 5m, such as 10s")]
     public void Values_that_would_break_admissions_or_output_are_refused_at_load(string json, string expected)
     {
         using var dir = new TempDirectory();

@@ -59,6 +59,15 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
 {{- end -}}
 {{- end -}}
 
+{{/* Whole seconds of a Go duration written in h, m and s (the schema allows no other units). */}}
+{{- define "egress-tls.durationSeconds" -}}
+{{- $d := toString . -}}
+{{- $h := regexFind "[0-9]+h" $d | trimSuffix "h" | default "0" | atoi -}}
+{{- $m := regexFind "[0-9]+m" $d | trimSuffix "m" | default "0" | atoi -}}
+{{- $s := regexFind "[0-9]+s" $d | trimSuffix "s" | default "0" | atoi -}}
+{{- add (mul $h 3600) (mul $m 60) $s -}}
+{{- end -}}
+
 {{/* The config file of `egress-tls serve` (keys as in the application's config contract). */}}
 {{- define "egress-tls.config" -}}
 {{- $fullname := include "egress-tls.fullname" . -}}
@@ -78,7 +87,9 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
     "certFile" (ternary "/tls/tls.crt" "" $certManagerServing)
     "keyFile" (ternary "/tls/tls.key" "" $certManagerServing)
     "metricsPort" (int .Values.metrics.port)
-    "maxRequestBodyBytes" (int64 .Values.webhook.maxRequestBodyBytes))
+    "maxRequestBodyBytes" (int64 .Values.webhook.maxRequestBodyBytes)
+    "shutdownDelay" (toString .Values.server.shutdownDelay)
+    "shutdownTimeout" (toString .Values.server.shutdownTimeout))
   "cilium" (dict
     "version" (toString .Values.cilium.version)
     "secretsMode" .Values.cilium.secretsMode

@@ -125,6 +125,10 @@ internal static partial class ConfigLoader
         Check(server.Port == 0 || server.Port != server.MetricsPort, "server.metricsPort", "must differ from server.port");
         Check(server.MaxRequestBodyBytes is >= 1024 and <= 64L * 1024 * 1024, "server.maxRequestBodyBytes",
             $"{server.MaxRequestBodyBytes} is out of range; expected 1024 to 67108864 bytes");
+        Check(server.ShutdownDelay >= TimeSpan.Zero && server.ShutdownDelay <= TimeSpan.FromMinutes(5), "server.shutdownDelay",
+            $"{GoDuration.Format(server.ShutdownDelay)}; expected 0s (close at once) to 5m, such as 5s");
+        Check(server.ShutdownTimeout >= TimeSpan.FromSeconds(1) && server.ShutdownTimeout <= TimeSpan.FromMinutes(5), "server.shutdownTimeout",
+            $"{GoDuration.Format(server.ShutdownTimeout)}; expected 1s to 5m, such as 10s (at least the webhook's timeoutSeconds)");
         var hasCert = server.CertFile.Length > 0;
         var hasKey = server.KeyFile.Length > 0;
         Check(hasCert == hasKey, hasCert ? "server.keyFile" : "server.certFile", "certFile and keyFile must be given together (or neither, for an ephemeral certificate)");

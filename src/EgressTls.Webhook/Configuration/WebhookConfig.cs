@@ -57,6 +57,13 @@ internal sealed record ServerConfig
 
     /// <summary>Largest accepted AdmissionReview body; the API server caps objects at 3 MiB (etcd's request limit).</summary>
     public long MaxRequestBodyBytes { get; init; } = 3 * 1024 * 1024;
+
+    /// <summary>How long requests are still served after SIGTERM, with <c>/readyz</c> failing, so that endpoints
+    /// drop the replica before its port closes (<see cref="Serving.ShutdownDrain"/>); zero closes at once.</summary>
+    public TimeSpan ShutdownDelay { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long requests in flight get to finish once the listeners close after the delay.</summary>
+    public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(10);
 }
 
 /// <summary><c>cilium</c>: the Cilium installation the generated objects are for.</summary>

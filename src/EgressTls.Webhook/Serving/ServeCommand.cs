@@ -28,6 +28,8 @@ internal static partial class ServeCommand
           -h, --help      show this help
 
         Without server.certFile/server.keyFile an ephemeral self-signed certificate is used (local testing).
+        On SIGTERM or Ctrl-C /readyz fails at once, requests are still served for server.shutdownDelay (5s),
+        then the listeners close and requests in flight get server.shutdownTimeout (10s) to finish.
         Exit codes: 0 stopped cleanly, 2 invalid command line or configuration (including a port that cannot
         be listened on, named by its field).
         """;

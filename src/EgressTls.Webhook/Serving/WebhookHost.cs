@@ -12,6 +12,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Prometheus;
 using Serilog;
@@ -86,6 +87,9 @@ internal static class WebhookHost
         });
 
         var services = builder.Services;
+        // The host's stop budget covers the drain delay and then Kestrel's wait for requests in flight.
+        services.Configure<HostOptions>(o => o.ShutdownTimeout = config.Server.ShutdownDelay + config.Server.ShutdownTimeout);
+        services.AddSingleton(settings);
         services.AddSingleton(config);
         services.AddSingleton(certificate);
         services.TryAddSingleton(TimeProvider.System);
@@ -97,7 +101,11 @@ internal static class WebhookHost
         services.AddSingleton(new DecisionLog(console, extraLogSink, level <= LogEventLevel.Information));
         services.AddSingleton<AdmissionHandler>();
         services.AddSingleton<MutateEndpoint>();
-        services.AddHealthChecks().AddCheck<ServingCertificateHealthCheck>("serving-certificate", tags: [HealthEndpoints.ReadyTag]);
+        services.AddSingleton<ShutdownDrain>();
+        services.AddHostedService(sp => sp.GetRequiredService<ShutdownDrain>());
+        services.AddHealthChecks()
+            .AddCheck<ServingCertificateHealthCheck>("serving-certificate", tags: [HealthEndpoints.ReadyTag])
+            .AddCheck<ShutdownDrain>("shutdown", tags: [HealthEndpoints.ReadyTag]);
         if (settings.Standalone)
         {
             services.AddSingleton<IAdmissionContextReader, StandaloneAdmissionContextReader>();

@@ -16,6 +16,7 @@ namespace EgressTls.Webhook.Tests.Support;
 internal sealed class WebhookServer : IAsyncDisposable
 {
     private readonly WebApplication app;
+    private Task? stopping;
 
     private WebhookServer(WebApplication app, LogCollector logs)
     {
@@ -32,9 +33,11 @@ internal sealed class WebhookServer : IAsyncDisposable
 
     public LogCollector Logs { get; }
 
-    public static async Task<WebhookServer> StartAsync(WebhookConfig config, bool standalone = true, Action<IServiceCollection>? services = null)
+    /// <summary>Starts the host. Tests stop it without the drain delay unless they give one.</summary>
+    public static async Task<WebhookServer> StartAsync(
+        WebhookConfig config, bool standalone = true, Action<IServiceCollection>? services = null, TimeSpan shutdownDelay = default)
     {
-        config = config with { Server = config.Server with { Port = 0, MetricsPort = 0 } };
+        config = config with { Server = config.Server with { Port = 0, MetricsPort = 0, ShutdownDelay = shutdownDelay } };
         var logs = new LogCollector();
         var app = WebhookHost.Build(new ServeSettings(config, standalone, IPAddress.Loopback), services, logs);
         await app.StartAsync();
@@ -74,9 +77,18 @@ internal sealed class WebhookServer : IAsyncDisposable
         return X509CertificateLoader.LoadCertificate(seen!.GetRawCertData());
     }
 
+    /// <summary>Stops the host as SIGTERM does: the drain, then Kestrel's graceful stop.</summary>
+    public Task StopAsync()
+    {
+        lock (app)
+        {
+            return stopping ??= app.StopAsync();
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
-        await app.StopAsync();
+        await StopAsync();
         await app.DisposeAsync();
     }
 }
