@@ -72,7 +72,7 @@ public sealed class ConfigFileTests
         groups["github"]["hosts"]!.AsArray().Select(h => (string)h!).Should().Equal("github.com", "*.github.com");
         ((string?)groups["github"]["namespaceSelector"]!["matchLabels"]!["team"]).Should().Be("platform");
         groups["aws"]["hosts"]!.AsArray().Select(h => (string)h!).Should().Equal("*.amazonaws.com");
-        ((string?)groups["aws"]["namespaceSelector"]!["matchExpressions"]![0]!["operator"]).Should().Be("In");
+        ((string?)groups["aws"]["namespaceSelector"]!["matchLabels"]!["cloud"]).Should().Be("aws");
         groups.Values.Should().AllSatisfy(g => g.Select(p => p.Key).Should().BeEquivalentTo(["name", "hosts", "namespaceSelector"]));
     }
 

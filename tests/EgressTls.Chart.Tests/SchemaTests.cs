@@ -15,6 +15,7 @@ public sealed class SchemaTests
     [InlineData("interceptGroups.github.hosts={*.com}", "hosts")]
     [InlineData("interceptGroups.github.hosts={a.*.com}", "hosts")]
     [InlineData("interceptGroups.github.namespaceSelector.matchLabel.team=x", "matchLabel")]
+    [InlineData("interceptGroups.github.namespaceSelector.matchExpressions[0].key=team", "matchExpressions")]
     [InlineData("logLevel=Trace", "logLevel")]
     [InlineData("trustBundle.mountPath=/", "mountPath")]
     [InlineData("trustBundle.mountPath=/etc/../trust", "mountPath")]
