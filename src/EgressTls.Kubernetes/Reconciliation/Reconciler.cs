@@ -165,7 +165,7 @@ public sealed class Reconciler
         var set = new Informer(
             ReconcilerInformers.Pods(client, Naming.ProfileLabel, io, time, informerLogger),
             ReconcilerInformers.Pods(client, Naming.EnabledLabel + "=true", io, time, informerLogger),
-            options.Flux ? ReconcilerInformers.Custom(client, "notification.toolkit.fluxcd.io", "v1beta3", "providers", namespaced: true, null, io, time, informerLogger) : null,
+            options.Flux ? ReconcilerInformers.Custom(client, "notification.toolkit.fluxcd.io", ["v1beta3", "v1beta2"], "providers", namespaced: true, null, io, time, informerLogger) : null,
             [.. new[] { options.Render.WebhookNamespace, options.Render.Cilium.EnvoySecretsNamespace, options.Render.Cilium.PolicySecretsNamespace }
                 .Distinct(StringComparer.Ordinal)
                 .Select(ns => ReconcilerInformers.ManagedSecrets(client, ns, io, time, informerLogger))],

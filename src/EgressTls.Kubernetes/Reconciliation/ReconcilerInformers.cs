@@ -45,37 +45,61 @@ public static class ReconcilerInformers
     /// informer holds nothing, logs that once, and looks again at every resync.
     /// </summary>
     public static ResourceInformer<LiveObject> Custom(
-        IKubernetes client, string group, string version, string plural, bool namespaced, string? labelSelector, InformerOptions? options, TimeProvider time, ILogger logger)
+        IKubernetes client, string group, string version, string plural, bool namespaced, string? labelSelector, InformerOptions? options, TimeProvider time, ILogger logger) =>
+        Custom(client, group, [version], plural, namespaced, labelSelector, options, time, logger);
+
+    /// <summary>
+    /// The same over the first of <paramref name="versions"/> the cluster serves, looked up again at every
+    /// relist: an older release of the CRD may serve only an older version (Flux before 2.2 serves Providers as
+    /// v1beta2 alone), and an informer that found nothing there would let garbage collection delete the
+    /// objects of every such Provider.
+    /// </summary>
+    public static ResourceInformer<LiveObject> Custom(
+        IKubernetes client, string group, IReadOnlyList<string> versions, string plural, bool namespaced, string? labelSelector, InformerOptions? options,
+        TimeProvider time, ILogger logger)
     {
         ArgumentNullException.ThrowIfNull(logger);
+        ArgumentOutOfRangeException.ThrowIfZero(versions.Count);
         var absent = 0;
+        var served = versions[0];
         return new ResourceInformer<LiveObject>(
             async ct =>
             {
-                try
+                foreach (var version in versions)
                 {
-                    var list = namespaced
-                        ? await client.CustomObjects.ListCustomObjectForAllNamespacesAsync<LiveObjectList>(group, version, plural, labelSelector: labelSelector, cancellationToken: ct).ConfigureAwait(false)
-                        : await client.CustomObjects.ListClusterCustomObjectAsync<LiveObjectList>(group, version, plural, labelSelector: labelSelector, cancellationToken: ct).ConfigureAwait(false);
-                    Interlocked.Exchange(ref absent, 0);
-                    return ((IReadOnlyList<LiveObject>)list.Items.ToList(), list.Metadata?.ResourceVersion ?? "");
-                }
-                catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.NotFound)
-                {
-                    if (Interlocked.Exchange(ref absent, 1) == 0)
+                    try
                     {
-                        logger.LogInformation("{Plural}.{Group}/{Version} is not served (CRD not installed); continuing without it and checking again at each resync", plural, group, version);
-                    }
+                        var list = namespaced
+                            ? await client.CustomObjects.ListCustomObjectForAllNamespacesAsync<LiveObjectList>(group, version, plural, labelSelector: labelSelector, cancellationToken: ct).ConfigureAwait(false)
+                            : await client.CustomObjects.ListClusterCustomObjectAsync<LiveObjectList>(group, version, plural, labelSelector: labelSelector, cancellationToken: ct).ConfigureAwait(false);
+                        Interlocked.Exchange(ref absent, 0);
+                        if (Interlocked.Exchange(ref served, version) != version && version != versions[0])
+                        {
+                            logger.LogInformation("{Plural}.{Group}/{Preferred} is not served; reading {Plural}.{Group}/{Version}", plural, group, versions[0], plural, group, version);
+                        }
 
-                    return ([], "");
+                        return ((IReadOnlyList<LiveObject>)list.Items.ToList(), list.Metadata?.ResourceVersion ?? "");
+                    }
+                    catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.NotFound)
+                    {
+                        // Not served in this version: try the next.
+                    }
                 }
+
+                if (Interlocked.Exchange(ref absent, 1) == 0)
+                {
+                    logger.LogInformation("{Plural}.{Group} is not served in {Versions} (CRD not installed); continuing without it and checking again at each resync",
+                        plural, group, string.Join(", ", versions));
+                }
+
+                return ([], "");
             },
-            (rv, timeout, onError, ct) => Volatile.Read(ref absent) == 1 ? WaitAsync(timeout, time, ct) : Watch(rv, timeout, onError, ct),
+            (rv, timeout, onError, ct) => Volatile.Read(ref absent) == 1 ? WaitAsync(timeout, time, ct) : Watch(Volatile.Read(ref served), rv, timeout, onError, ct),
             options, time, logger, $"{plural}.{group}");
 
         // The typed WatchAsync over the list call: the replacement the client suggests yields untyped objects.
 #pragma warning disable CS0618
-        IAsyncEnumerable<(WatchEventType, LiveObject)> Watch(string rv, TimeSpan timeout, Action<Exception> onError, CancellationToken ct) => namespaced
+        IAsyncEnumerable<(WatchEventType, LiveObject)> Watch(string version, string rv, TimeSpan timeout, Action<Exception> onError, CancellationToken ct) => namespaced
             ? client.CustomObjects.ListCustomObjectForAllNamespacesWithHttpMessagesAsync<LiveObjectList>(
                 group, version, plural, allowWatchBookmarks: true, labelSelector: labelSelector, resourceVersion: rv, timeoutSeconds: Seconds(timeout), watch: true, cancellationToken: ct)
                 .WatchAsync<LiveObject, LiveObjectList>(onError, cancellationToken: ct)

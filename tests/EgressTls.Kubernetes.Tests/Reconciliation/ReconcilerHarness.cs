@@ -41,9 +41,10 @@ internal sealed class ReconcilerHarness : IAsyncDisposable
         ReconcilerOptions? options = null,
         ApiRetryOptions? retry = null,
         ManualClock? clock = null,
-        bool start = true)
+        bool start = true,
+        IReadOnlyList<ApiResource>? resources = null)
     {
-        var server = await StandInApiServer.StartAsync();
+        var server = await StandInApiServer.StartAsync(resources);
         clock ??= new ManualClock(DateTimeOffset.UtcNow);
         var client = KubernetesClientFactory.ForHost(server.Url);
         var pipeline = new ApiCallPipeline(retry ?? new ApiRetryOptions { BaseDelay = TimeSpan.FromMilliseconds(10), MaxDelay = TimeSpan.FromMilliseconds(100) });

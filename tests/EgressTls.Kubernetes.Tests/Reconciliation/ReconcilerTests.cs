@@ -110,6 +110,30 @@ public sealed class ReconcilerTests
         h.Server.Find("secrets", "flux-system", "alerts-client-cert").Should().NotBeNull("the user's Secret is not egress-tls's");
     }
 
+    // Flux before 2.2 serves Providers as v1beta2 only: the reconciler must see them there, or it would
+    // collect the objects of every Provider the webhook admitted.
+    [Fact]
+    public async Task Providers_served_only_as_v1beta2_keep_their_objects()
+    {
+        ApiResource[] resources = [.. ApiResource.Defaults.Select(r => r.Kind == "Provider" ? r with { Versions = ["v1beta2"] } : r)];
+        await using var h = await ReconcilerHarness.StartAsync(resources: resources);
+        h.SeedNamespace("flux-system");
+        h.Server.Seed(Secret("flux-system", "alerts-client-cert", "v1"));
+        var provider = Workloads.MutatedProvider("flux-system", "alerts-webhook");
+        provider["apiVersion"] = "notification.toolkit.fluxcd.io/v1beta2";
+        h.Server.Seed(provider);
+        await h.ConvergeAsync();
+        List<System.Text.Json.Nodes.JsonObject> Generated() =>
+            [.. h.Cnps("flux-system").Concat(h.Server.All("ciliumenvoyconfigs", "flux-system")).Concat(h.Server.All("secrets", "cilium-secrets"))];
+        Generated().Should().HaveCount(3, "a policy, an Envoy config and the client certificate copy");
+
+        h.Clock.Advance(PastGrace);
+        await h.Reconciler.PassAsync(resync: true, CancellationToken.None);
+        await h.Reconciler.PassAsync(resync: false, CancellationToken.None);
+
+        Generated().Should().HaveCount(3, "the Provider still exists, served as v1beta2");
+    }
+
     [Fact]
     public async Task Without_the_provider_crd_the_reconciler_still_reconciles_pods()
     {
