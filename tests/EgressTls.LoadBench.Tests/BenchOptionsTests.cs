@@ -9,4 +9,11 @@ public class BenchOptionsTests
         BenchOptions.Parse(["--repeat", "3"]).Repeat.Should().Be(3);
         ((Action)(() => BenchOptions.Parse(["--repeat", "0"]))).Should().Throw<ArgumentException>().WithMessage("*--repeat*");
     }
+
+    [Fact]
+    public void Wire_is_off_unless_asked_for()
+    {
+        BenchOptions.Parse([]).Wire.Should().BeFalse();
+        BenchOptions.Parse(["--wire", "--bodies", "typical"]).Wire.Should().BeTrue();
+    }
 }

@@ -3,6 +3,7 @@ using System.Globalization;
 using EgressTls.LoadBench.Load;
 using EgressTls.LoadBench.Report;
 using EgressTls.LoadBench.Targets;
+using EgressTls.LoadBench.Wire;
 using EgressTls.LoadBench.Workload;
 
 namespace EgressTls.LoadBench;
@@ -70,9 +71,32 @@ public static class BenchCommand
                     foreach (var (driver, expect) in targets)
                     {
                         var memoBefore = await ReadMemoAsync(driver.Target).ConfigureAwait(false);
-                        var cell = saturation
-                            ? await driver.SaturateAsync(body, expect(body), options.Connections, options.Duration, options.MaxRequests, $"sat {options.Connections}").ConfigureAwait(false)
-                            : await driver.OfferAsync(body, expect(body), options.Rate, options.Duration, options.MaxRequests, $"rate {options.Rate}").ConfigureAwait(false);
+                        var capture = options.Wire && !saturation
+                            ? await WireCapture.StartAsync(driver.Target.BaseAddress.Port, directory.FullName).ConfigureAwait(false)
+                            : null;
+                        CellResult cell;
+                        try
+                        {
+                            cell = saturation
+                                ? await driver.SaturateAsync(body, expect(body), options.Connections, options.Duration, options.MaxRequests, $"sat {options.Connections}").ConfigureAwait(false)
+                                : await driver.OfferAsync(body, expect(body), options.Rate, options.Duration, options.MaxRequests, $"rate {options.Rate}").ConfigureAwait(false);
+                            if (capture is not null)
+                            {
+                                cell = cell with { Wire = WireStats.From(await capture.StopAsync().ConfigureAwait(false)) };
+                                if (WireProblem(cell) is { } wireProblem)
+                                {
+                                    problems.Add($"{driver.Target.Name} {body.Name} {cell.Mode}: {wireProblem}");
+                                }
+                            }
+                        }
+                        finally
+                        {
+                            if (capture is not null)
+                            {
+                                await capture.DisposeAsync().ConfigureAwait(false);
+                            }
+                        }
+
                         if (memoBefore is not null && await ReadMemoAsync(driver.Target).ConfigureAwait(false) is { } memoAfter)
                         {
                             cell = cell with { Memo = memoAfter.Since(memoBefore) };
@@ -188,6 +212,16 @@ public static class BenchCommand
                     $"{driver.Target.Name,-6} {round,5} {total,11} {ok / elapsed.TotalSeconds,8:0} {ProcessStats.ResidentBytes(pid) / 1048576.0,16:0.0}  {ProcessStats.Load()}"));
             }
         }
+    }
+
+    /// <summary>Why the wire figures of <paramref name="cell"/> cannot be trusted, or <c>null</c>: a capture that lost
+    /// no packet must show one exchange per answer the client got.</summary>
+    public static string? WireProblem(CellResult cell)
+    {
+        ArgumentNullException.ThrowIfNull(cell);
+        return cell.Wire is { Dropped: 0 } wire && cell.Failed == 0 && cell.TimedOut == 0 && wire.Exchanges != cell.Ok
+            ? $"the capture paired {wire.Exchanges} requests with answers; the client got {cell.Ok}"
+            : null;
     }
 
     private static readonly HttpClient MetricsClient = new() { Timeout = TimeSpan.FromSeconds(5) };

@@ -26,6 +26,9 @@ public sealed record BenchOptions
           --serve-path PATH           egress-tls.dll (default: this repository's build, same configuration)
           --serve-log-level LEVEL     logLevel in serve's config (default Information, as deployed)
           --floor process|inproc      floor in a child process like serve (default) or in this process
+          --wire                      also capture the target's port during the fixed-rate cells (tcpdump, root or
+                                      CAP_NET_RAW) and report its latency at the wire: request's first byte to the
+                                      answer's last on the loopback interface, without the client's own scheduling
           --soak N                    afterwards, N admissions (mixed bodies) per round, working set after each
           --soak-rounds N             rounds of --soak (default 3)
           --smoke                     a few hundred requests in total, for CI: exits 1 on any wrong answer
@@ -46,6 +49,7 @@ public sealed record BenchOptions
     public string? ServePath { get; init; }
     public string ServeLogLevel { get; init; } = "Information";
     public bool FloorInProcess { get; init; }
+    public bool Wire { get; init; }
     public long Soak { get; init; }
     public int SoakRounds { get; init; } = 3;
     public bool Smoke { get; init; }
@@ -85,6 +89,7 @@ public sealed record BenchOptions
                 "--soak" => options with { Soak = Positive(name, Value()) },
                 "--soak-rounds" => options with { SoakRounds = (int)Positive(name, Value()) },
                 "--smoke" => options with { Smoke = true },
+                "--wire" => options with { Wire = true },
                 "--scale" => options with { Scale = true },
                 "--pods" => options with { Pods = (int)Positive(name, Value()) },
                 "--namespaces" => options with { Namespaces = (int)Positive(name, Value()) },

@@ -11,19 +11,29 @@ public static class TableWriter
     /// <summary>One row per cell.</summary>
     public static void WriteCells(TextWriter output, IReadOnlyList<CellResult> cells, IReadOnlyDictionary<string, int> bodySizes)
     {
-        output.WriteLine($"{"target",-6} {"body",-15} {"bytes",6} {"mode",-14} {"ok",8} {"err",4} {"t/o",5} {"req/s",8} {"p50 ms",7} {"p99 ms",7} {"p99.9 ms",8} {"max ms",7} {"srv us/req",10} {"memo",5} {"lag p99",8}  load");
+        var wire = cells.Any(c => c.Wire is not null);
+        output.WriteLine($"{"target",-6} {"body",-15} {"bytes",6} {"mode",-14} {"ok",8} {"err",4} {"t/o",5} {"req/s",8} {"p50 ms",7} {"p99 ms",7} {"p99.9 ms",8} {"max ms",7} {"srv us/req",10} {"memo",5} {"lag p99",8}"
+            + (wire ? $" {"wire p50",8} {"wire p99",8} {"p99.9",7}" : "") + "  load");
         foreach (var c in cells)
         {
             var lag = c.DispatchLag is { } l ? Ms(l.ValueAtPercentile(99)) : "";
             var mode = c.Overloaded ? c.Mode + "!" : c.Mode;
+            var atWire = !wire ? ""
+                : c.Wire is { } w ? string.Create(Invariant, $" {Ms(w.Latency.ValueAtPercentile(50)),8} {Ms(w.Latency.ValueAtPercentile(99)),8} {Ms(w.Latency.ValueAtPercentile(99.9)),7}") + (w.Dropped > 0 ? $" ({w.Dropped} dropped)" : "")
+                : $" {"",8} {"",8} {"",7}";
             output.WriteLine(string.Create(Invariant,
-                $"{c.Target,-6} {c.Body,-15} {bodySizes.GetValueOrDefault(c.Body),6} {mode,-14} {c.Ok,8} {c.Failed,4} {c.TimedOut,5} {c.Throughput,8:0} {Ms(c.Latency.ValueAtPercentile(50)),7} {Ms(c.Latency.ValueAtPercentile(99)),7} {Ms(c.Latency.ValueAtPercentile(99.9)),8} {Ms(c.Latency.MaxValue),7} {Cpu(c.ServerCpuPerRequest),10} {MemoShare([c]),5} {lag,8}  {c.Load}"));
+                $"{c.Target,-6} {c.Body,-15} {bodySizes.GetValueOrDefault(c.Body),6} {mode,-14} {c.Ok,8} {c.Failed,4} {c.TimedOut,5} {c.Throughput,8:0} {Ms(c.Latency.ValueAtPercentile(50)),7} {Ms(c.Latency.ValueAtPercentile(99)),7} {Ms(c.Latency.ValueAtPercentile(99.9)),8} {Ms(c.Latency.MaxValue),7} {Cpu(c.ServerCpuPerRequest),10} {MemoShare([c]),5} {lag,8}{atWire}  {c.Load}"));
         }
 
         output.WriteLine("mode: sat N = closed loop over N connections; rate R = open loop at R req/s, latency from the intended send time; '!' = gave up overloaded"
             + " (more than 2 s of backlog); err = wrong answers; t/o = no answer within 10 s.");
         output.WriteLine("srv us/req = CPU time of the target process per request (user+system); memo = share of serve's decisions answered from its memo;");
         output.WriteLine("lag p99 = how late the client sent (client-side error bound).");
+        if (wire)
+        {
+            output.WriteLine("wire = the target's own time (--wire): a request's first byte to its answer's last on the loopback interface (packet capture),");
+            output.WriteLine("without the client's scheduling, TLS and HTTP code, which the other latencies include.");
+        }
     }
 
     /// <summary>
@@ -33,6 +43,7 @@ public static class TableWriter
     /// </summary>
     public static void WriteRatios(TextWriter output, IReadOnlyList<CellResult> cells)
     {
+        var wire = cells.Any(c => c.Wire is not null);
         var rows = new List<string>();
         foreach (var body in cells.Select(c => c.Body).Distinct())
         {
@@ -48,7 +59,7 @@ public static class TableWriter
             var throughput = Enumerable.Range(0, pairs).Select(i => serveSat[i].Throughput / floorSat[i].Throughput).ToList();
             var cpu = Enumerable.Range(0, pairs).Select(i => floorSat[i].ServerCpuPerRequest / serveSat[i].ServerCpuPerRequest).ToList();
             rows.Add(string.Create(Invariant,
-                $"{body,-15} {Median(floorSat.Select(c => c.Throughput)),11:0} {Median(serveSat.Select(c => c.Throughput)),11:0} {Ratio(throughput),15} {Cpu(Median(floorSat.Select(c => c.ServerCpuPerRequest))),9} {Cpu(Median(serveSat.Select(c => c.ServerCpuPerRequest))),9} {Ratio(cpu),15} {P99(floorRate),10} {P99(serveRate),10} {MemoShare(serveSat),5}"));
+                $"{body,-15} {Median(floorSat.Select(c => c.Throughput)),11:0} {Median(serveSat.Select(c => c.Throughput)),11:0} {Ratio(throughput),15} {Cpu(Median(floorSat.Select(c => c.ServerCpuPerRequest))),9} {Cpu(Median(serveSat.Select(c => c.ServerCpuPerRequest))),9} {Ratio(cpu),15} {P99(floorRate),10} {P99(serveRate),10}{(wire ? $" {WireP99(floorRate),10} {WireP99(serveRate),10}" : "")} {MemoShare(serveSat),5}"));
         }
 
         if (rows.Count == 0)
@@ -57,7 +68,7 @@ public static class TableWriter
         }
 
         output.WriteLine();
-        output.WriteLine($"{"body",-15} {"floor req/s",11} {"serve req/s",11} {"serve/flr",15} {"floor cpu",9} {"serve cpu",9} {"cpu ratio",15} {"flr p99@R",10} {"srv p99@R",10} {"memo",5}");
+        output.WriteLine($"{"body",-15} {"floor req/s",11} {"serve req/s",11} {"serve/flr",15} {"floor cpu",9} {"serve cpu",9} {"cpu ratio",15} {"flr p99@R",10} {"srv p99@R",10}{(wire ? $" {"flr wire",10} {"srv wire",10}" : "")} {"memo",5}");
         foreach (var row in rows)
         {
             output.WriteLine(row);
@@ -65,6 +76,11 @@ public static class TableWriter
 
         output.WriteLine("serve/flr = saturation throughput of serve relative to the floor (target >= 70%); cpu ratio = floor CPU/request over serve CPU/request");
         output.WriteLine("(the same ratio, less disturbed by other load on the machine); p99@R = p99 at the offered rate (target < 2 ms);");
+        if (wire)
+        {
+            output.WriteLine("flr/srv wire = p99 at the offered rate at the wire: the target's own time, without the client's (see --wire);");
+        }
+
         output.WriteLine("memo = share of serve's decisions at saturation answered from its memo (0%: every decision rendered, the cold path).");
         if (cells.GroupBy(c => (c.Target, c.Body, c.Mode)).Any(g => g.Count() > 1))
         {
@@ -95,6 +111,12 @@ public static class TableWriter
 
     private static string P99(IReadOnlyList<CellResult> cells) =>
         cells.Count == 0 ? "" : Ms((long)Median(cells.Select(c => (double)c.Latency.ValueAtPercentile(99))));
+
+    private static string WireP99(IReadOnlyList<CellResult> cells)
+    {
+        var measured = cells.Where(c => c.Wire is not null).ToList();
+        return measured.Count == 0 ? "" : Ms((long)Median(measured.Select(c => (double)c.Wire!.Latency.ValueAtPercentile(99))));
+    }
 
     private static string Ms(long microseconds) => (microseconds / 1000.0).ToString("0.000", Invariant);
 
