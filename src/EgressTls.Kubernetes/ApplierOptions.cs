@@ -24,6 +24,18 @@ public sealed record ApplierOptions
     /// <summary>How often to look for the Secret cert-manager writes while waiting for it.</summary>
     public TimeSpan CertManagerPollInterval { get; init; } = TimeSpan.FromMilliseconds(250);
 
+    /// <summary>
+    /// How long this process trusts that an object it applied (or found up to date) is still there: past this, the
+    /// next admission that needs it reads it again (one GET) before skipping the write. The leader's garbage
+    /// collection deletes an object only a grace period after a pass last desired it, and every pod admitted with
+    /// the object is desired once the leader sees it, so with this shorter than the grace period no replica skips
+    /// an object the leader has collected (the chart runs two replicas; only one of them leads).
+    /// </summary>
+    public TimeSpan TrustAppliedFor { get; init; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>The clock for <see cref="TrustAppliedFor"/>.</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
     /// <summary>Most entries kept in the last-applied cache (cleared when exceeded).</summary>
     public int MaxCacheEntries { get; init; } = 8192;
 

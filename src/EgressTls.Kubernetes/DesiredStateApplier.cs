@@ -17,8 +17,9 @@ namespace EgressTls.Kubernetes;
 /// and force, rank by rank (Secrets/ConfigMaps, then Envoy configs, then policies: a policy naming a missing
 /// Secret or listener fails endpoint regeneration, Cilium PR #9897), objects of one rank in parallel.
 /// A write is skipped when the object's content hash (annotation <see cref="ContentHash.Annotation"/>) equals
-/// what this process last applied (zero API calls for a known profile) or what the cluster already holds
-/// (one GET after a restart, so a restart never re-issues a leaf). Concurrent callers for the same object and
+/// what this process applied or found within <see cref="ApplierOptions.TrustAppliedFor"/> (zero API calls for a
+/// known profile) or what the cluster already holds (one GET after a restart or once that time has passed, so
+/// a restart never re-issues a leaf and an object the leader collected is written again). Concurrent callers for the same object and
 /// hash share one write (single flight).
 /// </summary>
 public sealed class DesiredStateApplier : IDesiredStateApplier
@@ -28,7 +29,8 @@ public sealed class DesiredStateApplier : IDesiredStateApplier
     private readonly ICertificateMaterial? material;
     private readonly ApiCallPipeline pipeline;
     private readonly ILogger logger;
-    private readonly ConcurrentDictionary<string, string> lastApplied = new(StringComparer.Ordinal);
+    // Key -> the content hash last applied or found, and when (TimeProvider timestamp; trusted for TrustAppliedFor).
+    private readonly ConcurrentDictionary<string, (string Hash, long At)> lastApplied = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(string Key, string Hash), Lazy<Task>> inFlight = new();
 
     // The latest problem met while applying an object, so a caller whose budget ends while the shared work
@@ -104,7 +106,8 @@ public sealed class DesiredStateApplier : IDesiredStateApplier
             return;
         }
 
-        if (!mode.Refresh && lastApplied.TryGetValue(key, out var known) && known == hash)
+        if (!mode.Refresh && lastApplied.TryGetValue(key, out var known) && known.Hash == hash
+            && options.Time.GetElapsedTime(known.At) < options.TrustAppliedFor)
         {
             return;
         }
@@ -134,7 +137,7 @@ public sealed class DesiredStateApplier : IDesiredStateApplier
                 lastApplied.Clear();
             }
 
-            lastApplied[key] = hash;
+            lastApplied[key] = (hash, options.Time.GetTimestamp());
             problems.TryRemove(key, out _);
         }
         finally

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using EgressTls.Core.Rendering;
 using EgressTls.Kubernetes;
 using EgressTls.Testing;
+using k8s;
 
 namespace EgressTls.Kubernetes.Tests;
 
@@ -54,6 +55,49 @@ public sealed class ApplierTests : IAsyncLifetime
         ((string?)secret["type"]).Should().Be("kubernetes.io/tls");
         secret["data"]!.AsObject().Select(p => p.Key).Should().BeEquivalentTo("tls.crt", "tls.key");
         ((string?)secret["metadata"]!["annotations"]![ContentHash.Annotation]).Should().NotBeNullOrEmpty();
+    }
+
+    // Two replicas: the leader collected a policy this replica applied a while ago (its last pod went). Within
+    // TrustAppliedFor this replica skips the write; after it, one GET per object finds the policy gone and writes it.
+    [Fact]
+    public async Task An_object_deleted_since_it_was_applied_is_written_again_once_the_trust_window_has_passed()
+    {
+        var clock = new StepClock();
+        var applier = Applier(new ApplierOptions { TrustAppliedFor = TimeSpan.FromMinutes(1), Time = clock });
+        await applier.ApplyAsync(Objects.Profile(), Budget());
+        var policy = Objects.Profile().Single(o => o.Kind == "CiliumNetworkPolicy");
+        await KubernetesClientFactory.ForHost(server.Url).CustomObjects.DeleteNamespacedCustomObjectAsync(
+            "cilium.io", "v2", policy.Namespace, "ciliumnetworkpolicies", policy.Name);
+        server.Find("ciliumnetworkpolicies", policy.Namespace, policy.Name).Should().BeNull();
+
+        clock.Advance(TimeSpan.FromSeconds(59));
+        server.ClearLog();
+        await applier.ApplyAsync(Objects.Profile(), Budget());
+        server.RequestLog.Should().BeEmpty("within the window what this replica applied is trusted");
+
+        clock.Advance(TimeSpan.FromSeconds(2));
+        await applier.ApplyAsync(Objects.Profile(), Budget());
+
+        server.Find("ciliumnetworkpolicies", policy.Namespace, policy.Name).Should().NotBeNull();
+        Writes().Select(w => w.Resource).Should().Equal("ciliumnetworkpolicies");
+        server.RequestLog.Count(e => e.Verb == "get").Should().Be(Objects.Profile().Count, "one read per object");
+        material.LeavesIssued.Should().Be(1, "the leaf still in the cluster is not issued again");
+
+        server.ClearLog();
+        await applier.ApplyAsync(Objects.Profile(), Budget());
+        server.RequestLog.Should().BeEmpty("what was read is trusted for another window");
+    }
+
+    /// <summary>A clock whose monotonic timestamps only move when the test says.</summary>
+    private sealed class StepClock : TimeProvider
+    {
+        private long ticks;
+
+        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
+        public override long GetTimestamp() => Interlocked.Read(ref ticks);
+
+        public void Advance(TimeSpan by) => Interlocked.Add(ref ticks, by.Ticks);
     }
 
     [Fact]

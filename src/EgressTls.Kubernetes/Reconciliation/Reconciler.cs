@@ -47,6 +47,11 @@ public sealed class Reconciler
     private readonly ConcurrentDictionary<string, LiveState> trustBundles = new(StringComparer.Ordinal);
     private bool bundlesRead;
     private Informer? informers;
+
+    // When a pass of this term last desired each object (garbage collection's grace period runs from then), and
+    // when the term started (the same for objects no pass of this term has desired).
+    private readonly Dictionary<string, DateTimeOffset> lastDesired = new(StringComparer.Ordinal);
+    private DateTimeOffset termStart;
     private int passes;
 
     /// <summary>Creates the reconciler over the shell's pieces.</summary>
@@ -160,6 +165,10 @@ public sealed class Reconciler
             return;
         }
 
+        // A new term knows nothing of what earlier leaders desired: what it does not see desired counts as
+        // desired until now (GarbageCollection: the grace period runs from the last time an object was desired).
+        lastDesired.Clear();
+        termStart = time.GetUtcNow();
         var informerLogger = loggers.CreateLogger("EgressTls.Kubernetes.Reconciliation.Informers");
         var io = options.Informer;
         var set = new Informer(
@@ -301,9 +310,24 @@ public sealed class Reconciler
 
         // Only with complete caches: an informer that has not listed yet would make everything look undesired.
         var desiredKeys = desired.Objects.Select(ObjectKeys.Of).ToHashSet(StringComparer.Ordinal);
+        var grace = options.GarbageCollectionGracePeriod;
+        foreach (var key in desiredKeys)
+        {
+            lastDesired[key] = now;
+        }
+
+        if (now - termStart >= grace)
+        {
+            // Past the grace period an entry decides nothing the creation time and the term start do not.
+            foreach (var stale in lastDesired.Where(e => now - e.Value >= grace).Select(e => e.Key).ToList())
+            {
+                lastDesired.Remove(stale);
+            }
+        }
+
         if (set.HasSynced && namespaces.HasSynced)
         {
-            var plan = GarbageCollection.Plan(live.Values, desiredKeys, desired.Retained, now, options.GarbageCollectionGracePeriod, options.ProtectedKeys);
+            var plan = GarbageCollection.Plan(live.Values, desiredKeys, desired.Retained, now, new GracePeriod(grace, lastDesired, termStart), options.ProtectedKeys);
             foreach (var rank in plan.GroupBy(o => o.Rank))
             {
                 var rankFailed = false;

@@ -136,6 +136,9 @@ internal static class ClusterServices
                 CertManagerIssuer = source == CaSource.CertManager ? new CertManagerIssuer(config.Ca.CertManager.IssuerKind, config.Ca.CertManager.IssuerName) : null,
                 LeafDuration = config.Leaf.Duration,
                 LeafRenewBefore = config.Leaf.RenewBefore,
+                // Half the grace period, at most a minute: well inside the time the leader keeps an object after a
+                // pass last desired it (see ApplierOptions.TrustAppliedFor).
+                TrustAppliedFor = TimeSpan.FromTicks(Math.Min(TimeSpan.FromMinutes(1).Ticks, config.Reconciler.GarbageCollectionGracePeriod.Ticks / 2)),
             },
             CertManagerCaSecretName = config.Ca.CertManager.CaSecretName,
             Informer = new InformerOptions { ResyncPeriod = config.Reconciler.ResyncPeriod },

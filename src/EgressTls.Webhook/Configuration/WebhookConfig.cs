@@ -188,8 +188,9 @@ internal sealed record ReconcilerConfig
 
     public TimeSpan ResyncPeriod { get; init; } = TimeSpan.FromMinutes(10);
 
-    /// <summary>Generated objects younger than this are never garbage-collected (an admission may have just
-    /// created them for a pod the reconciler's caches do not show yet).</summary>
+    /// <summary>Generated objects younger than this, or desired by a pass less than this ago, are never
+    /// garbage-collected (an admission may have just created them for a pod the reconciler's caches do not show
+    /// yet, or another replica may still trust that they exist: half this, at most a minute).</summary>
     public TimeSpan GarbageCollectionGracePeriod { get; init; } = TimeSpan.FromMinutes(2);
 
     public LeaderElectionConfig LeaderElection { get; init; } = new();

@@ -44,8 +44,37 @@ public sealed class GarbageCollectionTests
         return new LiveState(new JsonObject { ["apiVersion"] = apiVersion, ["kind"] = kind, ["metadata"] = meta });
     }
 
-    private static IEnumerable<string> Plan(IEnumerable<LiveState> live, IEnumerable<string>? desired = null, IReadOnlyCollection<RetainedScope>? retained = null, ISet<string>? protectedKeys = null) =>
-        GarbageCollection.Plan(live, desired?.ToHashSet() ?? [], retained ?? [], Now, Grace, (IReadOnlySet<string>?)protectedKeys?.ToHashSet() ?? new HashSet<string>()).Select(l => $"{l.Kind}/{l.Name}");
+    private static IEnumerable<string> Plan(
+        IEnumerable<LiveState> live, IEnumerable<string>? desired = null, IReadOnlyCollection<RetainedScope>? retained = null, ISet<string>? protectedKeys = null, GracePeriod? grace = null) =>
+        GarbageCollection.Plan(live, desired?.ToHashSet() ?? [], retained ?? [], Now, grace ?? GracePeriod.SinceCreation(Grace), (IReadOnlySet<string>?)protectedKeys?.ToHashSet() ?? new HashSet<string>())
+            .Select(l => $"{l.Kind}/{l.Name}");
+
+    [Fact]
+    public void An_old_object_is_kept_until_the_grace_period_has_passed_since_a_pass_last_desired_it()
+    {
+        var policy = Live("CiliumNetworkPolicy", "a", "egress-tls-p", TimeSpan.FromDays(30), profile: "p");
+        var envoy = Live("CiliumEnvoyConfig", "a", "egress-tls-p", TimeSpan.FromDays(30), profile: "p");
+        var termStart = Now - TimeSpan.FromHours(1);
+        var desired = new Dictionary<string, DateTimeOffset>
+        {
+            [policy.Key] = Now - TimeSpan.FromSeconds(90), // its last pod went 90 s ago: another replica may still trust it exists
+            [envoy.Key] = Now - TimeSpan.FromMinutes(2),
+        };
+
+        Plan([policy, envoy], grace: new GracePeriod(Grace, desired, termStart)).Should().Equal("CiliumEnvoyConfig/egress-tls-p");
+    }
+
+    [Fact]
+    public void A_new_leader_counts_what_it_has_not_seen_desired_as_desired_when_its_term_started()
+    {
+        var policy = Live("CiliumNetworkPolicy", "a", "egress-tls-p", TimeSpan.FromDays(30), profile: "p");
+        var none = new Dictionary<string, DateTimeOffset>();
+
+        Plan([policy], grace: new GracePeriod(Grace, none, Now - TimeSpan.FromSeconds(30))).Should().BeEmpty("the former leader may have desired it a moment ago");
+        Plan([policy], grace: new GracePeriod(Grace, none, Now - Grace)).Should().Equal("CiliumNetworkPolicy/egress-tls-p");
+        Plan([policy], grace: new GracePeriod(Grace, new Dictionary<string, DateTimeOffset> { [policy.Key] = Now - TimeSpan.FromDays(1) }, Now - TimeSpan.FromSeconds(30)))
+            .Should().BeEmpty("a desire recorded before the term does not shorten it");
+    }
 
     [Fact]
     public void Undesired_objects_are_deleted_policies_first_then_envoy_configs_then_secrets()

@@ -33,8 +33,9 @@ public sealed class ReconcilerMetricsTests
 
         h.SeedNamespace("team-a");
         h.SeedPod("team-a", "web-1", "github.com");
-        await h.ConvergeAsync();
+        var converged = await h.ConvergeAsync();
         await h.DeletePodAsync("team-a", "web-1");
+        await h.PassUntilAsync(r => r.Desired < converged.Desired);
         h.Clock.Advance(TimeSpan.FromMinutes(3));
         await h.PassUntilAsync(r => r.Deleted.Length > 0);
         h.Reconciler.Metrics.Leading(true);

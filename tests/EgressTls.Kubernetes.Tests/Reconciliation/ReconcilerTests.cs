@@ -78,13 +78,18 @@ public sealed class ReconcilerTests
         await h.PassUntilAsync(_ => h.Cnp("team-a", $"egress-tls-{h.ProfileOf(a)}") is not null && h.Cnp("team-b", $"egress-tls-{h.ProfileOf(b)}") is not null);
         var leaf = h.Server.All("secrets", "egress-tls").Select(s => (string)s["metadata"]!["name"]!).Single(n => n.StartsWith("egress-tls-leaf-", StringComparison.Ordinal));
 
+        var both = h.Reconciler.LastPass!.Desired;
         await h.DeletePodAsync("team-a", "web-1");
+        await h.PassUntilAsync(r => r.Desired < both);
         h.Clock.Advance(PastGrace);
-        await h.PassUntilAsync(r => r.Deleted.Length > 0);
+        var first = await h.PassUntilAsync(r => r.Deleted.Length > 0);
         h.Cnp("team-a", $"egress-tls-{h.ProfileOf(a)}").Should().BeNull();
         h.Server.Find("secrets", "egress-tls", leaf).Should().NotBeNull("team-b's policy names it");
 
         await h.DeletePodAsync("team-b", "web-1");
+        var undesired = await h.PassUntilAsync(r => r.Desired < first.Desired);
+        undesired.Deleted.Should().BeEmpty("the leaf was desired until this pass: another replica may still trust it exists");
+        h.Clock.Advance(PastGrace);
         await h.PassUntilAsync(r => r.Deleted.Length > 0);
         h.Server.Find("secrets", "egress-tls", leaf).Should().BeNull();
     }
@@ -100,7 +105,10 @@ public sealed class ReconcilerTests
         var generated = h.Cnps("flux-system").Concat(h.Server.All("ciliumenvoyconfigs", "flux-system")).Concat(h.Server.All("secrets", "cilium-secrets")).ToList();
         generated.Should().HaveCount(3, "a policy, an Envoy config and the client certificate copy");
 
+        var converged = h.Reconciler.LastPass!.Desired;
         await h.Client.CustomObjects.DeleteNamespacedCustomObjectAsync("notification.toolkit.fluxcd.io", "v1beta3", "flux-system", "providers", "alerts-webhook");
+        var young = await h.PassUntilAsync(r => r.Desired < converged);
+        young.Deleted.Should().BeEmpty("the grace period runs from the last pass that desired them");
         h.Clock.Advance(PastGrace);
         await h.PassUntilAsync(r => r.Deleted.Length > 0);
 

@@ -34,6 +34,20 @@ public sealed class ClusterServicesTests
         options.DetectCilium.Should().BeFalse("secretsMode inline is explicit");
     }
 
+    [Theory]
+    [InlineData(120, 60)]
+    [InlineData(30, 15)]
+    [InlineData(3600, 60)]
+    public void Applied_objects_are_trusted_for_half_the_garbage_collection_grace_period_at_most_a_minute(int grace, int seconds)
+    {
+        var config = new WebhookConfig
+        {
+            Reconciler = new ReconcilerConfig { GarbageCollectionGracePeriod = TimeSpan.FromSeconds(grace) },
+        };
+
+        ClusterServices.ShellOptions(config).Applier.TrustAppliedFor.Should().Be(TimeSpan.FromSeconds(seconds));
+    }
+
     [Fact]
     public void Serving_certificate_options_take_the_names_the_chart_passes()
     {
