@@ -96,7 +96,7 @@ public sealed record CertificateAuthority
     /// <paramref name="tlsKey"/> may be PKCS#8, PKCS#1 (<c>RSA PRIVATE KEY</c>) or SEC1 (<c>EC PRIVATE KEY</c>), unencrypted.
     /// Checks: the certificate is a CA (basicConstraints CA:TRUE; keyCertSign when keyUsage is present,
     /// RFC 5280 4.2.1.3/4.2.1.9), valid at <paramref name="time"/>, the key matches it, and the chain
-    /// links by signature up to a self-signed root. Problems are returned, all of them, never thrown.
+    /// links by signature up to a self-signed root whose pathLenConstraints it respects. Problems are returned, all of them, never thrown.
     /// <paramref name="requireValidNow"/> false skips the validity-period checks (reading back a stored CA that
     /// expired while nothing ran, so that it can be replaced rather than block start-up).
     /// </summary>
@@ -173,6 +173,8 @@ public sealed record CertificateAuthority
         var issuers = ImmutableArray.CreateBuilder<X509Certificate>();
         var current = ca;
         var seen = new HashSet<string> { CertificateFacts.Fingerprint(ca) };
+        // The CA certificates between each issuer and the leaves, for its pathLenConstraint.
+        var below = new List<X509Certificate> { ca };
         while (!CertificateFacts.IsSelfSigned(current))
         {
             var issuer = pool.FirstOrDefault(c => c.SubjectDN.Equivalent(current.IssuerDN) && CertificateFacts.SignedBy(current, c.GetPublicKey()));
@@ -195,6 +197,17 @@ public sealed record CertificateAuthority
             {
                 errors.Add($"chain: \"{issuer.SubjectDN}\" signs \"{current.SubjectDN}\" but is not a CA certificate");
             }
+
+            // RFC 5280 4.2.1.9 / 6.1.4 (l, m): pathLenConstraint bounds the non-self-issued CA certificates that may
+            // follow; a chain that exceeds it makes every verifier (OpenSSL, Go, the JDK, .NET) reject our leaves.
+            var counted = below.Where(c => !c.SubjectDN.Equivalent(c.IssuerDN)).ToList();
+            var pathLen = issuer.GetBasicConstraints();
+            if (pathLen >= 0 && pathLen < counted.Count)
+            {
+                errors.Add($"chain: \"{issuer.SubjectDN}\" has pathLenConstraint {pathLen} but {counted.Count} CA certificate(s) below it ({string.Join(", ", counted.Select(c => $"\"{c.SubjectDN}\""))}); clients reject every leaf this CA signs (RFC 5280 4.2.1.9)");
+            }
+
+            below.Add(issuer);
 
             if (now is { } t && t > issuer.NotAfter.ToUniversalTime())
             {

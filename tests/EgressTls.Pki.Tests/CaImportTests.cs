@@ -85,4 +85,35 @@ public sealed class CaImportTests
         var again = CertificateAuthority.Import(ca.ToSecretData().TlsCrt, ca.ToSecretData().TlsKey, null, TimeProvider.System);
         again.Errors.Should().BeEmpty("the stored form (CA + chain in tls.crt) must re-import");
     }
+
+    [Fact]
+    public void Intermediate_under_a_root_with_pathlen_0_is_an_error()
+    {
+        // RFC 5280 4.2.1.9 / 6.1.4 (m): pathLenConstraint 0 on the root allows no CA below it, so every leaf the
+        // intermediate signed would fail verification (OpenSSL: "path length constraint exceeded").
+        using var dir = new TempDir();
+        string Key(string name)
+        {
+            var file = dir.File(name);
+            Tool.Ok("openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", file);
+            return file;
+        }
+
+        var rootKey = Key("root.key");
+        var root = dir.File("root.crt");
+        Tool.Ok("openssl", "req", "-x509", "-new", "-key", rootKey, "-days", "30", "-subj", "/CN=Root pathlen 0",
+            "-addext", "basicConstraints=critical,CA:TRUE,pathlen:0", "-addext", "keyUsage=critical,keyCertSign,cRLSign", "-out", root);
+        var intKey = Key("int.key");
+        var csr = dir.File("int.csr");
+        Tool.Ok("openssl", "req", "-new", "-key", intKey, "-subj", "/CN=Intermediate", "-out", csr);
+        var ext = dir.Write("int.ext", "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n");
+        var intermediate = dir.File("int.crt");
+        Tool.Ok("openssl", "x509", "-req", "-in", csr, "-CA", root, "-CAkey", rootKey, "-set_serial", "7", "-days", "20", "-extfile", ext, "-out", intermediate);
+
+        var result = CertificateAuthority.Import(File.ReadAllText(intermediate), File.ReadAllText(intKey), File.ReadAllText(root), TimeProvider.System);
+
+        result.Succeeded.Should().BeFalse();
+        result.Errors.Should().ContainSingle().Which.Should().Be(
+            "chain: \"CN=Root pathlen 0\" has pathLenConstraint 0 but 1 CA certificate(s) below it (\"CN=Intermediate\"); clients reject every leaf this CA signs (RFC 5280 4.2.1.9)");
+    }
 }
