@@ -29,7 +29,9 @@ public static class CertManagerCertificates
         var spec = new JsonObject
         {
             ["secretName"] = IssuedSecretName(leafSecret.Name),
-            ["commonName"] = content.DnsNames.FirstOrDefault() is { } cn ? cn : null,
+            // cert-manager refuses a commonName over 64 characters (ub-common-name, RFC 5280 A.1); clients match the
+            // dnsNames, so a longer first name is simply not repeated as the CN.
+            ["commonName"] = content.DnsNames.FirstOrDefault() is { Length: <= 64 } cn ? cn : null,
             ["dnsNames"] = new JsonArray([.. content.DnsNames.Select(n => (JsonNode?)n)]),
             ["duration"] = GoDuration(duration),
             ["renewBefore"] = GoDuration(renewBefore),

@@ -111,6 +111,28 @@ public sealed class PureRulesTests
     }
 
     [Theory]
+    [InlineData(64, true)]
+    [InlineData(65, false)]
+    public void Cert_manager_certificate_leaves_out_a_common_name_longer_than_64_characters(int length, bool kept)
+    {
+        // cert-manager's admission webhook refuses spec.commonName over 64 characters (ub-common-name, RFC 5280 A.1).
+        var first = new string('a', length - ".example.test".Length) + ".example.test";
+        var content = new LeafCertificateContent([first, "short.example.test"], []);
+
+        var spec = CertManagerCertificates.Build(Objects.LeafSecret(), content, new CertManagerIssuer("ClusterIssuer", "corp"), "egress-tls",
+            TimeSpan.FromHours(8760), TimeSpan.FromHours(720))["spec"]!.AsObject();
+
+        first.Length.Should().Be(length);
+        spec.ContainsKey("commonName").Should().Be(kept);
+        if (kept)
+        {
+            ((string?)spec["commonName"]).Should().Be(first);
+        }
+
+        spec["dnsNames"]!.AsArray().Select(n => (string?)n).Should().Equal(first, "short.example.test");
+    }
+
+    [Theory]
     [InlineData("v1", "Secret", "", "v1", "secrets")]
     [InlineData("cilium.io/v2", "CiliumNetworkPolicy", "cilium.io", "v2", "ciliumnetworkpolicies")]
     [InlineData("cilium.io/v2", "CiliumClusterwideEnvoyConfig", "cilium.io", "v2", "ciliumclusterwideenvoyconfigs")]
