@@ -102,7 +102,10 @@ public sealed class CaRotator
             if (options.Source == CaSource.Import)
             {
                 offered = await ImportedOrWarnAsync(cancellationToken).ConfigureAwait(false);
-                demand = offered is null ? null : CaRotationDemand.Imported(offered.Fingerprint);
+                // Import mode never generates a CA. While the import Secret cannot be read (deleted to be re-created, a
+                // bad edit) it is taken to still hold the CA in use, the waiting one else the active one; no demand at
+                // all would let the planner generate a CA once the active one nears its end, and later promote it.
+                demand = CaRotationDemand.Imported(offered?.Fingerprint ?? state.Next?.Fingerprint ?? state.Active.Fingerprint);
             }
             else if (request is not null && request != state.HandledRequest)
             {

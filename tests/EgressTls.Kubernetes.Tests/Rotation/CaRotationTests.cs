@@ -225,6 +225,31 @@ public sealed class CaRotationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task In_import_mode_an_import_Secret_missing_near_expiry_never_makes_a_generated_CA_sign()
+    {
+        var first = new PkiCaGenerator(Options().CaGeneration, clock, new SecureRandom()).Generate();
+        server.Seed(ImportSecret("corp-ca", first));
+        var options = Options(CaSource.Import, "corp-ca");
+        var generator = new CountingGenerator(options.CaGeneration, clock);
+        var rotator = Rotator(options, generator);
+        var a = await rotator.LoadOrCreateAsync(Budget());
+        var client = KubernetesClientFactory.ForHost(server.Url);
+
+        // Within renewBefore of the imported CA's end, the operator replaces the import Secret by delete and create.
+        clock.Set(a.Active.NotAfter - RenewBefore + TimeSpan.FromDays(1));
+        await client.CoreV1.DeleteNamespacedSecretAsync("corp-ca", "egress-tls");
+        var during = await rotator.CheckAsync(Budget());
+        server.Seed(ImportSecret("corp-ca", first));
+        clock.Advance(Propagation);
+        var after = await rotator.CheckAsync(Budget());
+
+        generator.Made.Should().Be(0, "in import mode the operator supplies every CA");
+        during.Next.Should().BeNull();
+        after.Active.Fingerprint.Should().Be(a.Active.Fingerprint, "the imported CA keeps signing");
+        after.Next.Should().BeNull();
+    }
+
+    [Fact]
     public async Task A_CA_that_expired_while_nothing_ran_is_replaced_at_start_instead_of_blocking_it()
     {
         var a = await Rotator(Options()).LoadOrCreateAsync(Budget());
