@@ -198,6 +198,11 @@ public sealed record CertificateAuthority
                 errors.Add($"chain: \"{issuer.SubjectDN}\" signs \"{current.SubjectDN}\" but is not a CA certificate");
             }
 
+            if (issuer.GetKeyUsage() is { } issuerUsage && (issuerUsage.Length <= 5 || !issuerUsage[5]))
+            {
+                errors.Add($"chain: \"{issuer.SubjectDN}\" signs \"{current.SubjectDN}\" but its keyUsage lacks keyCertSign (RFC 5280 4.2.1.3)");
+            }
+
             // RFC 5280 4.2.1.9 / 6.1.4 (l, m): pathLenConstraint bounds the non-self-issued CA certificates that may
             // follow; a chain that exceeds it makes every verifier (OpenSSL, Go, the JDK, .NET) reject our leaves.
             var counted = below.Where(c => !c.SubjectDN.Equivalent(c.IssuerDN)).ToList();

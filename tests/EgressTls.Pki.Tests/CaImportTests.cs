@@ -92,6 +92,33 @@ public sealed class CaImportTests
         // RFC 5280 4.2.1.9 / 6.1.4 (m): pathLenConstraint 0 on the root allows no CA below it, so every leaf the
         // intermediate signed would fail verification (OpenSSL: "path length constraint exceeded").
         using var dir = new TempDir();
+        var (intermediate, intKey, root) = IntermediateUnder(dir, "/CN=Root pathlen 0", "basicConstraints=critical,CA:TRUE,pathlen:0", "keyUsage=critical,keyCertSign,cRLSign");
+
+        var result = CertificateAuthority.Import(File.ReadAllText(intermediate), File.ReadAllText(intKey), File.ReadAllText(root), TimeProvider.System);
+
+        result.Succeeded.Should().BeFalse();
+        result.Errors.Should().ContainSingle().Which.Should().Be(
+            "chain: \"CN=Root pathlen 0\" has pathLenConstraint 0 but 1 CA certificate(s) below it (\"CN=Intermediate\"); clients reject every leaf this CA signs (RFC 5280 4.2.1.9)");
+    }
+
+    [Fact]
+    public void Intermediate_under_a_root_without_keyCertSign_is_an_error()
+    {
+        // A root whose keyUsage lacks keyCertSign may not sign certificates (RFC 5280 4.2.1.3): OpenSSL fails the chain
+        // with "key usage does not include certificate signing".
+        using var dir = new TempDir();
+        var (intermediate, intKey, root) = IntermediateUnder(dir, "/CN=Root without keyCertSign", "basicConstraints=critical,CA:TRUE", "keyUsage=critical,digitalSignature,cRLSign");
+
+        var result = CertificateAuthority.Import(File.ReadAllText(intermediate), File.ReadAllText(intKey), File.ReadAllText(root), TimeProvider.System);
+
+        result.Succeeded.Should().BeFalse();
+        result.Errors.Should().ContainSingle().Which.Should().Be(
+            "chain: \"CN=Root without keyCertSign\" signs \"CN=Intermediate\" but its keyUsage lacks keyCertSign (RFC 5280 4.2.1.3)");
+    }
+
+    // A root made with the given extensions and an intermediate CA it signs, with openssl.
+    private static (string Intermediate, string IntermediateKey, string Root) IntermediateUnder(TempDir dir, string rootSubject, params string[] rootExtensions)
+    {
         string Key(string name)
         {
             var file = dir.File(name);
@@ -101,19 +128,13 @@ public sealed class CaImportTests
 
         var rootKey = Key("root.key");
         var root = dir.File("root.crt");
-        Tool.Ok("openssl", "req", "-x509", "-new", "-key", rootKey, "-days", "30", "-subj", "/CN=Root pathlen 0",
-            "-addext", "basicConstraints=critical,CA:TRUE,pathlen:0", "-addext", "keyUsage=critical,keyCertSign,cRLSign", "-out", root);
+        Tool.Ok("openssl", ["req", "-x509", "-new", "-key", rootKey, "-days", "30", "-subj", rootSubject, .. rootExtensions.SelectMany(e => new[] { "-addext", e }), "-out", root]);
         var intKey = Key("int.key");
         var csr = dir.File("int.csr");
         Tool.Ok("openssl", "req", "-new", "-key", intKey, "-subj", "/CN=Intermediate", "-out", csr);
         var ext = dir.Write("int.ext", "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n");
         var intermediate = dir.File("int.crt");
         Tool.Ok("openssl", "x509", "-req", "-in", csr, "-CA", root, "-CAkey", rootKey, "-set_serial", "7", "-days", "20", "-extfile", ext, "-out", intermediate);
-
-        var result = CertificateAuthority.Import(File.ReadAllText(intermediate), File.ReadAllText(intKey), File.ReadAllText(root), TimeProvider.System);
-
-        result.Succeeded.Should().BeFalse();
-        result.Errors.Should().ContainSingle().Which.Should().Be(
-            "chain: \"CN=Root pathlen 0\" has pathLenConstraint 0 but 1 CA certificate(s) below it (\"CN=Intermediate\"); clients reject every leaf this CA signs (RFC 5280 4.2.1.9)");
+        return (intermediate, intKey, root);
     }
 }
