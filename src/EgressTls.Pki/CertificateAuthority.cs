@@ -96,7 +96,8 @@ public sealed record CertificateAuthority
     /// <paramref name="tlsKey"/> may be PKCS#8, PKCS#1 (<c>RSA PRIVATE KEY</c>) or SEC1 (<c>EC PRIVATE KEY</c>), unencrypted.
     /// Checks: the certificate is a CA (basicConstraints CA:TRUE; keyCertSign when keyUsage is present,
     /// RFC 5280 4.2.1.3/4.2.1.9), valid at <paramref name="time"/>, the key matches it, and the chain
-    /// links by signature up to a self-signed root whose pathLenConstraints it respects. Problems are returned, all of them, never thrown.
+    /// links by signature up to a self-signed root whose pathLenConstraints it respects, and no certificate of the chain has an
+    /// extendedKeyUsage without serverAuth. Problems are returned, all of them, never thrown.
     /// <paramref name="requireValidNow"/> false skips the validity-period checks (reading back a stored CA that
     /// expired while nothing ran, so that it can be replaced rather than block start-up).
     /// </summary>
@@ -138,6 +139,11 @@ public sealed record CertificateAuthority
             errors.Add($"tls.crt: \"{caName}\" keyUsage lacks keyCertSign; a CA must be allowed to sign certificates (RFC 5280 4.2.1.3)");
         }
 
+        if (!AllowsServerAuth(ca))
+        {
+            errors.Add($"tls.crt: \"{caName}\" {NoServerAuth}");
+        }
+
         if (requireValidNow && (now < ca.NotBefore.ToUniversalTime() || now > ca.NotAfter.ToUniversalTime()))
         {
             errors.Add($"tls.crt: \"{caName}\" is not valid now; validity is {ca.NotBefore.ToUniversalTime():yyyy-MM-ddTHH:mm:ssZ} to {ca.NotAfter.ToUniversalTime():yyyy-MM-ddTHH:mm:ssZ}");
@@ -165,6 +171,13 @@ public sealed record CertificateAuthority
     /// </summary>
     public CaSecretData ToSecretData() =>
         new(Pem.EncodeCertificates([Certificate, .. Issuers]), Pem.EncodePrivateKey(PrivateKey));
+
+    private const string NoServerAuth = "has an extendedKeyUsage without serverAuth; TLS clients reject every server certificate it signs (RFC 5280 4.2.1.12)";
+
+    // An extendedKeyUsage on a CA certificate constrains the leaves below it: OpenSSL (purpose sslserver, even with only
+    // anyExtendedKeyUsage) and Go reject a server certificate whose chain holds a CA without serverAuth.
+    private static bool AllowsServerAuth(X509Certificate certificate) =>
+        certificate.GetExtendedKeyUsage() is not { } usages || usages.Contains(KeyPurposeID.id_kp_serverAuth);
 
     private static string Truncate(string cn) => cn.Length <= 64 ? cn : cn[..64]; // ub-common-name = 64 (RFC 5280 appendix A.1)
 
@@ -196,6 +209,11 @@ public sealed record CertificateAuthority
             if (issuer.GetBasicConstraints() < 0)
             {
                 errors.Add($"chain: \"{issuer.SubjectDN}\" signs \"{current.SubjectDN}\" but is not a CA certificate");
+            }
+
+            if (!AllowsServerAuth(issuer))
+            {
+                errors.Add($"chain: \"{issuer.SubjectDN}\" {NoServerAuth}");
             }
 
             if (issuer.GetKeyUsage() is { } issuerUsage && (issuerUsage.Length <= 5 || !issuerUsage[5]))

@@ -92,7 +92,7 @@ public sealed class CaImportTests
         // RFC 5280 4.2.1.9 / 6.1.4 (m): pathLenConstraint 0 on the root allows no CA below it, so every leaf the
         // intermediate signed would fail verification (OpenSSL: "path length constraint exceeded").
         using var dir = new TempDir();
-        var (intermediate, intKey, root) = IntermediateUnder(dir, "/CN=Root pathlen 0", "basicConstraints=critical,CA:TRUE,pathlen:0", "keyUsage=critical,keyCertSign,cRLSign");
+        var (intermediate, intKey, root) = IntermediateUnder(dir, "/CN=Root pathlen 0", ["basicConstraints=critical,CA:TRUE,pathlen:0", "keyUsage=critical,keyCertSign,cRLSign"]);
 
         var result = CertificateAuthority.Import(File.ReadAllText(intermediate), File.ReadAllText(intKey), File.ReadAllText(root), TimeProvider.System);
 
@@ -107,7 +107,7 @@ public sealed class CaImportTests
         // A root whose keyUsage lacks keyCertSign may not sign certificates (RFC 5280 4.2.1.3): OpenSSL fails the chain
         // with "key usage does not include certificate signing".
         using var dir = new TempDir();
-        var (intermediate, intKey, root) = IntermediateUnder(dir, "/CN=Root without keyCertSign", "basicConstraints=critical,CA:TRUE", "keyUsage=critical,digitalSignature,cRLSign");
+        var (intermediate, intKey, root) = IntermediateUnder(dir, "/CN=Root without keyCertSign", ["basicConstraints=critical,CA:TRUE", "keyUsage=critical,digitalSignature,cRLSign"]);
 
         var result = CertificateAuthority.Import(File.ReadAllText(intermediate), File.ReadAllText(intKey), File.ReadAllText(root), TimeProvider.System);
 
@@ -116,8 +116,39 @@ public sealed class CaImportTests
             "chain: \"CN=Root without keyCertSign\" signs \"CN=Intermediate\" but its keyUsage lacks keyCertSign (RFC 5280 4.2.1.3)");
     }
 
-    // A root made with the given extensions and an intermediate CA it signs, with openssl.
-    private static (string Intermediate, string IntermediateKey, string Root) IntermediateUnder(TempDir dir, string rootSubject, params string[] rootExtensions)
+    [Theory]
+    [InlineData("clientAuth", false)]
+    [InlineData("anyExtendedKeyUsage", false)]
+    [InlineData("serverAuth,clientAuth", true)]
+    public void Intermediate_whose_extendedKeyUsage_excludes_serverAuth_is_an_error(string usages, bool accepted)
+    {
+        // An extendedKeyUsage on a CA constrains what it may sign for: OpenSSL (purpose sslserver, as TLS clients verify) fails
+        // with "unsuitable certificate purpose", Go with "incompatible key usage", for every leaf this CA issues.
+        using var dir = new TempDir();
+        var (intermediate, intKey, root) = IntermediateUnder(dir, "/CN=Root", ["basicConstraints=critical,CA:TRUE", "keyUsage=critical,keyCertSign,cRLSign"],
+            $"extendedKeyUsage={usages}\n");
+        var leafKey = dir.File("leaf.key");
+        Tool.Ok("openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", leafKey);
+        var leafCsr = dir.File("leaf.csr");
+        Tool.Ok("openssl", "req", "-new", "-key", leafKey, "-subj", "/CN=svc.example.test", "-out", leafCsr);
+        var leaf = dir.File("leaf.crt");
+        Tool.Ok("openssl", "x509", "-req", "-in", leafCsr, "-CA", intermediate, "-CAkey", intKey, "-set_serial", "8", "-days", "10",
+            "-extfile", dir.Write("leaf.ext", "extendedKeyUsage=serverAuth\nsubjectAltName=DNS:svc.example.test\n"), "-out", leaf);
+        (Tool.Run("openssl", "verify", "-purpose", "sslserver", "-CAfile", root, "-untrusted", intermediate, leaf).ExitCode == 0).Should().Be(accepted);
+
+        var result = CertificateAuthority.Import(File.ReadAllText(intermediate), File.ReadAllText(intKey), File.ReadAllText(root), TimeProvider.System);
+
+        result.Succeeded.Should().Be(accepted);
+        if (!accepted)
+        {
+            result.Errors.Should().ContainSingle().Which.Should().Be(
+                "tls.crt: \"CN=Intermediate\" has an extendedKeyUsage without serverAuth; TLS clients reject every server certificate it signs (RFC 5280 4.2.1.12)");
+        }
+    }
+
+    // A root made with the given extensions and an intermediate CA it signs (with extra extension lines), with openssl.
+    private static (string Intermediate, string IntermediateKey, string Root) IntermediateUnder(TempDir dir, string rootSubject, string[] rootExtensions,
+        string intermediateExtensions = "")
     {
         string Key(string name)
         {
@@ -132,7 +163,8 @@ public sealed class CaImportTests
         var intKey = Key("int.key");
         var csr = dir.File("int.csr");
         Tool.Ok("openssl", "req", "-new", "-key", intKey, "-subj", "/CN=Intermediate", "-out", csr);
-        var ext = dir.Write("int.ext", "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n");
+        var ext = dir.Write("int.ext", "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n"
+            + intermediateExtensions);
         var intermediate = dir.File("int.crt");
         Tool.Ok("openssl", "x509", "-req", "-in", csr, "-CA", root, "-CAkey", rootKey, "-set_serial", "7", "-days", "20", "-extfile", ext, "-out", intermediate);
         return (intermediate, intKey, root);
