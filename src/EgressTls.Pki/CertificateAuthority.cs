@@ -92,7 +92,7 @@ public sealed record CertificateAuthority
 
     /// <summary>
     /// Imports a CA from the PEM texts of a Secret. <paramref name="tlsCrt"/> holds the CA certificate
-    /// first, optionally followed by its chain; <paramref name="chain"/> may hold further issuers.
+    /// first, optionally followed by its chain; <paramref name="chain"/> (the Secret's <c>ca.crt</c>) may hold further issuers.
     /// <paramref name="tlsKey"/> may be PKCS#8, PKCS#1 (<c>RSA PRIVATE KEY</c>) or SEC1 (<c>EC PRIVATE KEY</c>), unencrypted.
     /// Checks: the certificate is a CA (basicConstraints CA:TRUE; keyCertSign when keyUsage is present,
     /// RFC 5280 4.2.1.3/4.2.1.9), valid at <paramref name="time"/>, the key matches it, and the chain
@@ -116,7 +116,7 @@ public sealed record CertificateAuthority
         var extra = Pem.DecodeCertificates(chain, out var badChain);
         if (badChain > 0)
         {
-            errors.Add($"chain: {badChain} CERTIFICATE block(s) could not be decoded");
+            errors.Add($"ca.crt: {badChain} CERTIFICATE block(s) could not be decoded");
         }
 
         var key = ReadPrivateKey(tlsKey, errors);
@@ -196,7 +196,7 @@ public sealed record CertificateAuthority
                 var sameName = pool.Any(c => c.SubjectDN.Equivalent(current.IssuerDN));
                 errors.Add(sameName
                     ? $"chain: a certificate named \"{current.IssuerDN}\" is present but did not sign \"{current.SubjectDN}\""
-                    : $"chain: the issuer \"{current.IssuerDN}\" of \"{current.SubjectDN}\" is missing; expected the chain up to the self-signed root after the CA in tls.crt or in the chain key");
+                    : $"chain: the issuer \"{current.IssuerDN}\" of \"{current.SubjectDN}\" is missing; expected the chain up to the self-signed root after the CA in tls.crt or in ca.crt");
                 return [];
             }
 

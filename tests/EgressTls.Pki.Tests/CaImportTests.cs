@@ -21,7 +21,7 @@ public sealed class CaImportTests
         result.Succeeded.Should().BeFalse();
         result.Authority.Should().BeNull();
         result.Errors.Should().SatisfyRespectively(
-            e => e.Should().Be("chain: 1 CERTIFICATE block(s) could not be decoded"),
+            e => e.Should().Be("ca.crt: 1 CERTIFICATE block(s) could not be decoded"),
             e => e.Should().Be("tls.crt: \"CN=svc.example.test\" is not a CA certificate; expected basicConstraints CA:TRUE (RFC 5280 4.2.1.9)"),
             e => e.Should().StartWith("tls.crt: \"CN=svc.example.test\" keyUsage lacks keyCertSign"),
             e => e.Should().Be("tls.key: the private key does not match the public key of the CA certificate in tls.crt"),
@@ -55,7 +55,8 @@ public sealed class CaImportTests
         using var dir = new TempDir();
         PkiScript.Make(dir.Path);
         var result = CertificateAuthority.Import(File.ReadAllText(dir.File("intermediate-ca.crt")), File.ReadAllText(dir.File("intermediate-ca.key")), null, TimeProvider.System);
-        result.Errors.Should().ContainSingle().Which.Should().StartWith("chain: the issuer \"O=egress-tls lab,CN=egress-tls lab Root CA\" of \"O=egress-tls lab,CN=egress-tls lab Intermediate CA\" is missing");
+        result.Errors.Should().ContainSingle().Which.Should().Be("chain: the issuer \"O=egress-tls lab,CN=egress-tls lab Root CA\" of \"O=egress-tls lab,CN=egress-tls lab Intermediate CA\" is missing; "
+            + "expected the chain up to the self-signed root after the CA in tls.crt or in ca.crt");
     }
 
     [Theory]
