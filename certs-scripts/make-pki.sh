@@ -43,6 +43,9 @@ while [ $# -gt 0 ]; do
   esac
 done
 [ -n "$out" ] || { usage >&2; exit 2; }
+# ub-common-name (RFC 5280 A.1): openssl refuses a longer CN, after the CAs were already written.
+[ "${#client_cn}" -le 64 ] || {
+  echo "make-pki: --client-cn \"$client_cn\" is longer than 64 characters (the X.509 limit for a common name)" >&2; exit 2; }
 command -v openssl >/dev/null || { echo "make-pki: openssl not found (run tests/install-tools.sh)" >&2; exit 1; }
 
 case "$alg" in
@@ -92,6 +95,9 @@ san="DNS:localhost,IP:127.0.0.1,IP:::1"
 for n in "${names[@]}"; do san="$san,DNS:$n"; done
 for i in "${ips[@]}"; do san="$san,IP:$i"; done
 server_cn="${names[0]:-${ips[0]:-localhost}}"
+# A name longer than a CN may be (64 characters, e.g. a load balancer's) is in the SANs only: clients match those.
+server_subj="/O=egress-tls lab"
+[ "${#server_cn}" -gt 64 ] || server_subj="$server_subj/CN=$server_cn"
 
 cat > "$tmp/server.ext" <<EXT
 basicConstraints=critical,CA:FALSE
@@ -102,7 +108,7 @@ authorityKeyIdentifier=keyid
 subjectAltName=$san
 EXT
 key "$out/server.key"
-openssl req -new -key "$out/server.key" -subj "/O=egress-tls lab/CN=$server_cn" -out "$tmp/server.csr"
+openssl req -new -key "$out/server.key" -subj "$server_subj" -out "$tmp/server.csr"
 openssl x509 -req -in "$tmp/server.csr" -CA "$out/intermediate-ca.crt" -CAkey "$out/intermediate-ca.key" -set_serial "0x$(openssl rand -hex 16)" \
   -days "$days" -"$digest" -extfile "$tmp/server.ext" -out "$tmp/server-leaf.crt" 2>/dev/null
 

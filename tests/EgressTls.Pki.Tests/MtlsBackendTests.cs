@@ -67,4 +67,29 @@ public sealed class MtlsBackendTests
         r.ExitCode.Should().Be(2);
         r.Stderr.Should().Contain("\"dsa\" is not a key algorithm; expected one of ecdsa-p256, ecdsa-p384, rsa-2048, rsa-3072, rsa-4096");
     }
+
+    [Fact]
+    public void Pki_script_accepts_a_server_name_longer_than_64_characters_in_the_SANs_only()
+    {
+        // Load balancer names often exceed ub-common-name (64): openssl refuses such a CN, clients match the SANs.
+        const string name = "internal-my-backend-service-1234567890.eu-central-1.elb.amazonaws.com";
+        using var dir = new TempDir();
+        PkiScript.Make(dir.Path, "--server-name", name);
+
+        var leaf = dir.Write("server-leaf.crt", Pem.Encode("CERTIFICATE", Pem.Blocks(File.ReadAllText(dir.File("server.crt")))[0].Der!));
+        Tool.Ok("openssl", "x509", "-in", leaf, "-noout", "-ext", "subjectAltName").Should().Contain($"DNS:{name}");
+        Tool.Ok("openssl", "x509", "-in", leaf, "-noout", "-subject").Should().NotContain("CN");
+        Tool.Ok("openssl", "verify", "-purpose", "sslserver", "-verify_hostname", name, "-CAfile", dir.File("ca.crt"),
+            "-untrusted", dir.File("intermediate-ca.crt"), leaf).Should().Contain(": OK");
+    }
+
+    [Fact]
+    public void Pki_script_refuses_a_client_common_name_longer_than_64_characters_before_writing_anything()
+    {
+        using var dir = new TempDir();
+        var r = Tool.Run("bash", Path.Combine(Repo.Root, "certs-scripts", "make-pki.sh"), dir.Path, "--client-cn", new string('c', 65));
+        r.ExitCode.Should().Be(2);
+        r.Stderr.Should().Contain("--client-cn \"" + new string('c', 65) + "\" is longer than 64 characters (the X.509 limit for a common name)");
+        Directory.EnumerateFileSystemEntries(dir.Path).Should().BeEmpty();
+    }
 }
