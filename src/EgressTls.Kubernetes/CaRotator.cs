@@ -166,6 +166,7 @@ public sealed class CaRotator
         change.StartsWith("introduced", StringComparison.Ordinal) ? "CAIntroduced"
         : change.StartsWith("retired", StringComparison.Ordinal) ? "CARetired"
         : change.StartsWith("replaced", StringComparison.Ordinal) ? "CAReplaced"
+        : change.StartsWith("withdrew", StringComparison.Ordinal) ? "CAWithdrawn"
         : "CAPromoted";
 
     private CertificateAuthority Generate()

@@ -6,8 +6,9 @@ namespace EgressTls.Pki;
 /// <summary>
 /// Decides, from the stored <see cref="CaRotation"/> and the clock, which rotation transitions are due, in
 /// the order that keeps every invariant of <see cref="CaRotation"/>: retire what can no longer be needed,
-/// promote a next CA that has been published long enough, then introduce a new CA when the active one nears
-/// its end (or the operator asked, or an imported CA changed). Pure: the new CA, when one is due, comes from
+/// withdraw a waiting CA the import Secret no longer holds, promote a next CA that has been published long
+/// enough, then introduce a new CA when the active one nears its end (or the operator asked, or an imported
+/// CA changed). Pure: the new CA, when one is due, comes from
 /// a function the shell passes (it generates or imports the CA), and time only from the TimeProvider.
 /// </summary>
 public static class CaRotationPlanner
@@ -66,7 +67,16 @@ public static class CaRotationPlanner
             return new CaRotationStep(state, changes.ToImmutable());
         }
 
-        // 3. Promote: the next CA has been in every bundle for the propagation time. The CA it replaces may
+        // 3. Withdraw: the import Secret holds the active CA again while another one waits (the operator reverted a
+        //    replacement). The waiting CA signed nothing, so it leaves the bundles at once instead of being promoted.
+        if (demand is { Kind: CaRotationDemandKind.Imported } w && w.Fingerprint == state.Active.CaFingerprint && state.Next is { } waiting)
+        {
+            state = state with { Next = null };
+            changes.Add($"withdrew CA {Short(waiting.CaFingerprint)} from the trust bundles before it signed anything: the imported CA Secret holds the active CA {Short(state.Active.CaFingerprint)} again");
+            return new CaRotationStep(state, changes.ToImmutable());
+        }
+
+        // 4. Promote: the next CA has been in every bundle for the propagation time. The CA it replaces may
         //    have signed leaves up to this moment, each valid for the leaf lifetime: it stays that long.
         if (state.CanPromote(time, policy.Propagation))
         {
@@ -76,7 +86,7 @@ public static class CaRotationPlanner
             return new CaRotationStep(state, changes.ToImmutable());
         }
 
-        // 4. Introduce: a new CA is wanted and none is waiting (a changed import replaces a waiting one).
+        // 5. Introduce: a new CA is wanted and none is waiting (a changed import replaces a waiting one).
         var reason = demand switch
         {
             { Kind: CaRotationDemandKind.Imported, Fingerprint: var fp } when fp != state.Active.CaFingerprint && fp != state.Next?.CaFingerprint =>

@@ -115,6 +115,28 @@ public sealed class CaRotationPlannerTests
     }
 
     [Fact]
+    public void An_import_reverted_to_the_active_CA_withdraws_the_waiting_one_instead_of_promoting_it()
+    {
+        var time = new ManualTimeProvider(Fixtures.T0);
+        var a = Ca(time, 1);
+        var b = Ca(time, 2);
+        var s = CaRotation.Start(a, time);
+        s = CaRotationPlanner.Advance(s, a, Policy, time, CaRotationDemand.Imported(b.Fingerprint), () => b).State;
+
+        // The operator puts A back into the import Secret before B has propagated.
+        time.Advance(TimeSpan.FromHours(1));
+        var withdrawn = CaRotationPlanner.Advance(s, a, Policy, time, CaRotationDemand.Imported(a.Fingerprint), Never);
+
+        withdrawn.Changes.Should().ContainSingle().Which.Should().StartWith("withdrew CA");
+        withdrawn.State.Next.Should().BeNull("B signed nothing, so it can leave the bundles at once");
+        withdrawn.State.BundleAnchors.Should().Equal(a.TrustAnchor);
+        time.Advance(Policy.Propagation);
+        var later = CaRotationPlanner.Advance(withdrawn.State, a, Policy, time, CaRotationDemand.Imported(a.Fingerprint), Never);
+        later.Changed.Should().BeFalse();
+        later.State.SigningFingerprint.Should().Be(a.Fingerprint, "the import Secret holds A: B must never sign");
+    }
+
+    [Fact]
     public void The_active_CA_passed_must_be_the_one_the_state_signs_with()
     {
         var time = new ManualTimeProvider(Fixtures.T0);

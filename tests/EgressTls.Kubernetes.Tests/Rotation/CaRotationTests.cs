@@ -225,6 +225,39 @@ public sealed class CaRotationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Reverting_the_import_Secret_withdraws_the_waiting_CA_and_it_never_signs()
+    {
+        var generator = new PkiCaGenerator(Options().CaGeneration, clock, new SecureRandom());
+        var first = generator.Generate();
+        server.Seed(ImportSecret("corp-ca", first));
+        var options = Options(CaSource.Import, "corp-ca");
+        await using var shell = await ShellAsync(options);
+        var a = shell.Material!.Authority;
+        var client = KubernetesClientFactory.ForHost(server.Url);
+
+        async Task ImportAsync(CaKeyPair ca)
+        {
+            var replaced = ImportSecret("corp-ca", ca);
+            replaced["metadata"]!["resourceVersion"] = (string?)server.Find("secrets", "egress-tls", "corp-ca")!["metadata"]!["resourceVersion"];
+            await client.CoreV1.ReplaceNamespacedSecretAsync(KubernetesJson.Deserialize<V1Secret>(replaced.ToJsonString()), "corp-ca", "egress-tls");
+        }
+
+        await ImportAsync(generator.Generate());
+        (await shell.CheckCaAsync(Budget())).Should().BeTrue();
+        Data(CaSecret(), "next.crt").Should().NotBeNull();
+
+        await ImportAsync(first);
+        (await shell.CheckCaAsync(Budget())).Should().BeTrue("the waiting CA leaves the bundles");
+        Data(CaSecret(), "next.crt").Should().BeNull();
+        Fingerprints(shell.Material.GetTrustBundle().CaPem).Should().Be(CertificateFingerprint.Of(a.Certificate));
+        server.All("events", "egress-tls").Select(e => (string)e["reason"]!).Should().Contain("CAWithdrawn");
+
+        clock.Advance(Propagation);
+        await shell.CheckCaAsync(Budget());
+        shell.Material.Authority.Fingerprint.Should().Be(a.Fingerprint, "the import Secret holds the active CA");
+    }
+
+    [Fact]
     public async Task In_import_mode_an_import_Secret_missing_near_expiry_never_makes_a_generated_CA_sign()
     {
         var first = new PkiCaGenerator(Options().CaGeneration, clock, new SecureRandom()).Generate();
