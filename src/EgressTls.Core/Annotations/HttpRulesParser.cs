@@ -100,6 +100,13 @@ public static class HttpRulesParser
                 if (headersNode is JsonArray headerArray && headerArray.All(h => h is JsonValue v && v.GetValueKind() == JsonValueKind.String && ((string)v!).Trim().Length > 0))
                 {
                     headers.AddRange(headerArray.Select(h => (string)h!));
+                    foreach (var header in headers)
+                    {
+                        if (HeaderProblem(header) is { } headerProblem)
+                        {
+                            ruleProblems.Add($"rule {i} header {ValueQuote.Quote(header)} {headerProblem}");
+                        }
+                    }
                 }
                 else
                 {
@@ -118,6 +125,41 @@ public static class HttpRulesParser
         }
 
         return problems.Count > 0 ? ([], problems.ToImmutable()) : (rules.ToImmutable(), []);
+    }
+
+    /// <summary>
+    /// Why Cilium would turn <paramref name="header"/> into a header match no request can satisfy, or <c>null</c>.
+    /// Cilium splits an entry at its first space: one part is a header that must be present, named exactly
+    /// as written; two parts are the name (trailing ':' removed) and the exact value
+    /// (pkg/envoy/xds_server.go getHTTPRule). So <c>X-Token:abc</c> asks for a header literally named
+    /// "X-Token:abc", <c>X-Token:  abc</c> for the value " abc" (HTTP strips the blanks around a value), and
+    /// a leading space for a header with no name: every request would be denied.
+    /// </summary>
+    private static string? HeaderProblem(string header)
+    {
+        var space = header.IndexOf(' ', StringComparison.Ordinal);
+        var name = space < 0 ? header : header[..space].TrimEnd(':');
+        var value = space < 0 ? null : header[(space + 1)..];
+        const string Why = "; Cilium reads the text before the first space as the header name (without a trailing ':') and the rest as its exact value";
+        if (!IsHeaderName(name))
+        {
+            var colon = name.Contains(':', StringComparison.Ordinal) ? " (the ':' needs a space after it)" : string.Empty;
+            return $"does not start with an HTTP header name{colon}{Why}, so no request would match";
+        }
+
+        if (value is not null && (value.Length == 0 || char.IsWhiteSpace(value[0]) || char.IsWhiteSpace(value[^1])))
+        {
+            return $"has {(value.Trim().Length == 0 ? "no value" : "blanks around its value")} after the name{Why}, and HTTP strips the blanks around a header value";
+        }
+
+        return null;
+    }
+
+    // An RFC 9110 field name (a token), or a pseudo-header such as :authority.
+    private static bool IsHeaderName(string name)
+    {
+        var token = name.StartsWith(':') ? name[1..] : name;
+        return token.Length > 0 && token.All(c => char.IsAsciiLetterOrDigit(c) || "!#$%&'*+-.^_`|~".Contains(c, StringComparison.Ordinal));
     }
 
     private static string? RegexField(JsonObject rule, string field, int index, List<string> problems)

@@ -40,6 +40,41 @@ public class HttpRulesParserTests
     }
 
     [Theory]
+    [InlineData("X-Token")]
+    [InlineData("X-Token: abc")]
+    [InlineData("X-Token abc")]
+    [InlineData("dada: dada")]
+    [InlineData(":authority: api.github.com")]
+    [InlineData("X-Trace: a b c")]
+    public void Headers_in_the_forms_Cilium_reads_are_accepted(string header)
+    {
+        var (rules, problems) = HttpRulesParser.Parse(new System.Text.Json.Nodes.JsonArray(new System.Text.Json.Nodes.JsonObject { ["headers"] = new System.Text.Json.Nodes.JsonArray(header) }).ToJsonString());
+
+        problems.Should().BeEmpty();
+        rules.Should().ContainSingle().Which.Headers.Should().Equal(header);
+    }
+
+    // Cilium splits a header entry at its first space (name without a trailing ':', then the exact value):
+    // each of these would become a header match that no request satisfies, so every request is denied.
+    [Theory]
+    [InlineData("X-Token:abc", "(the ':' needs a space after it)")]
+    [InlineData("X-Token:", "(the ':' needs a space after it)")]
+    [InlineData("Authorization:Bearer abc", "(the ':' needs a space after it)")]
+    [InlineData(" X-Token", "does not start with an HTTP header name")]
+    [InlineData("X(Token): a", "does not start with an HTTP header name")]
+    [InlineData("X-Token:  abc", "blanks around its value")]
+    [InlineData("X-Token: abc ", "blanks around its value")]
+    [InlineData("X-Token: ", "no value")]
+    public void Headers_Cilium_would_turn_into_a_match_no_request_satisfies_are_refused(string header, string expected)
+    {
+        var (rules, problems) = HttpRulesParser.Parse(new System.Text.Json.Nodes.JsonArray(new System.Text.Json.Nodes.JsonObject { ["headers"] = new System.Text.Json.Nodes.JsonArray(header) }).ToJsonString());
+
+        rules.Should().BeEmpty();
+        problems.Should().ContainSingle().Which.Should().Contain($"rule 0 header \"{header}\"").And.Contain(expected)
+            .And.Contain("the text before the first space as the header name").And.Contain("; expected a JSON or YAML flow list of objects");
+    }
+
+    [Theory]
     [InlineData("nesting", "(40000 characters): mappings and sequences nest deeper than 256 levels (expected at most 256 levels of nesting)")]
     [InlineData("aliases", ": aliases expand to more than 100000 nodes")]
     public void A_value_past_a_YAML_limit_is_refused_naming_the_limit_and_the_expected_form(string limit, string expected)
