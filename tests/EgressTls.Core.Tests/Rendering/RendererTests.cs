@@ -161,6 +161,35 @@ public class RendererTests
             .Should().Equal("ConfigMap/egress-tls-trust-bundle", "Secret/s", "CiliumEnvoyConfig/e", "CiliumNetworkPolicy/p");
     }
 
+    // toFQDNs learns addresses only from lookups Cilium's DNS proxy sees, and the policy's DNS rule sends it
+    // only the lookups to the cluster DNS pods: a pod using the node's resolvers is never intercepted.
+    [Theory]
+    [InlineData("""{"egress-tls.io/intercept":"github.com"}""")]
+    [InlineData("""{"egress-tls.io/mtls":"billing.example.com:443 cert=c"}""")]
+    public void A_pod_resolving_through_the_node_cannot_use_names_in_intercept_or_mtls(string annotations)
+    {
+        const string nodeDns = """{"dnsPolicy":"Default","containers":[{"name":"app"}]}""";
+
+        var error = Renderer.Render(Input(Pod(annotations, nodeDns)), Options, Nothing)
+            .Should().BeOfType<Rejected>().Which.Errors.Should().ContainSingle().Subject;
+        error.Field.Should().Be("spec.dnsPolicy");
+        error.Message.Should().Contain("io.kubernetes.pod.namespace=kube-system,k8s-app=kube-dns").And.Contain("expected dnsPolicy ClusterFirst");
+    }
+
+    [Fact]
+    public void Node_DNS_is_fine_for_IP_destinations_and_trust_alone_and_dnsPolicy_None_is_warned_about()
+    {
+        const string nodeDns = """{"dnsPolicy":"Default","containers":[{"name":"app"}]}""";
+        const string noneDns = """{"dnsPolicy":"None","dnsConfig":{"nameservers":["10.96.0.10"]},"containers":[{"name":"app"}]}""";
+
+        Renderer.Render(Input(Pod("""{"egress-tls.io/mtls":"10.0.0.1:443 cert=c"}""", nodeDns)), Options, Nothing).Should().BeOfType<Mutated>();
+        Renderer.Render(Input(Pod("""{"egress-tls.io/inject-ca":"true"}""", nodeDns)), Options, Nothing).Should().BeOfType<Mutated>();
+        Renderer.Render(Input(Pod("""{"egress-tls.io/intercept":"github.com"}""", noneDns)), Options, Nothing)
+            .Should().BeOfType<Mutated>().Which.Warnings.Should().ContainSingle(w => w.StartsWith("spec.dnsPolicy is None", StringComparison.Ordinal));
+        Renderer.Render(Input(Pod("""{"egress-tls.io/mtls":"10.0.0.1:443 cert=c"}""", noneDns)), Options, Nothing)
+            .Should().BeOfType<Mutated>().Which.Warnings.Should().NotContain(w => w.Contains("dnsPolicy", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void Host_network_pods_cannot_use_mtls_but_can_get_trust()
     {
