@@ -173,6 +173,25 @@ public static class HostSyntax
         return true;
     }
 
+    /// <summary>
+    /// Checks an IPv6 destination written in brackets: an IPv6 literal without zone, normalised to RFC 5952
+    /// form; returns the problem in words, or <c>null</c>. An IPv4-mapped address (<c>::ffff:a.b.c.d</c>) is
+    /// refused: clients connect to it over IPv4 (Go, and Linux dual-stack sockets), so a <c>toCIDR</c> /128
+    /// rule and an IPv6 upstream never see that traffic.
+    /// </summary>
+    public static string? CheckIPv6Destination(string text, out string normalized)
+    {
+        if (!IsIPv6(text, out normalized))
+        {
+            return "which is not an IPv6 address";
+        }
+
+        var address = IPAddress.Parse(normalized);
+        return address.IsIPv4MappedToIPv6
+            ? $"which is an IPv4-mapped IPv6 address: the connection goes over IPv4 to {address.MapToIPv4()}, which a rule for the IPv6 address never selects; write the IPv4 address {address.MapToIPv4()}"
+            : null;
+    }
+
     /// <summary>True when <paramref name="text"/> is an IPv6 literal (no zone); normalised to RFC 5952 form.</summary>
     public static bool IsIPv6(string text, out string normalized)
     {

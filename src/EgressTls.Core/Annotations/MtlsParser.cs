@@ -203,9 +203,9 @@ public static class MtlsParser
         string normalized;
         if (bracketed)
         {
-            if (!HostSyntax.IsIPv6(host, out normalized))
+            if (HostSyntax.CheckIPv6Destination(host, out normalized) is { } ipv6Problem)
             {
-                problems.Add($"has {ValueQuote.Quote("[" + host + "]")}, which is not an IPv6 address");
+                problems.Add($"has {ValueQuote.Quote("[" + host + "]")}, {ipv6Problem}");
                 return null;
             }
         }

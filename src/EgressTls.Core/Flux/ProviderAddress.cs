@@ -75,9 +75,9 @@ public sealed record ProviderAddress(string Text, string Scheme, string UserInfo
         string normalized;
         if (bracketed)
         {
-            if (!HostSyntax.IsIPv6(host, out normalized))
+            if (HostSyntax.CheckIPv6Destination(host, out normalized) is { } ipv6Problem)
             {
-                problem = $"has {ValueQuote.Quote("[" + host + "]")}, which is not an IPv6 address";
+                problem = $"has {ValueQuote.Quote("[" + host + "]")}, {ipv6Problem}";
                 return null;
             }
         }

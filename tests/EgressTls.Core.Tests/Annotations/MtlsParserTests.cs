@@ -38,6 +38,8 @@ public class MtlsParserTests
     [InlineData("*.example.com:443 cert=c", "wildcard")]
     [InlineData("2001:db8::1:443 cert=c", "IPv6 in brackets")]
     [InlineData("[10.0.0.1]:443 cert=c", "not an IPv6 address")]
+    [InlineData("[::ffff:10.0.0.1]:443 cert=c", "IPv4-mapped IPv6 address: the connection goes over IPv4 to 10.0.0.1")]
+    [InlineData("[::FFFF:a00:1]:443 cert=c", "write the IPv4 address 10.0.0.1")]
     [InlineData("api.example.com:99999 cert=c", "invalid port")]
     [InlineData("api.example.com:443 cert=c sni=*.example.com", "sni=")]
     [InlineData("a.example.com:443 cert=c; a.example.com:443 cert=d", "repeats the destination a.example.com:443")]

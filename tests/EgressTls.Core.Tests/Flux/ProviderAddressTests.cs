@@ -40,6 +40,7 @@ public class ProviderAddressTests
     [InlineData("https://hooks.example.com:99999", "invalid port")]
     [InlineData("https://2001:db8::1/x", "IPv6 in brackets")]
     [InlineData("https://[10.0.0.1]/x", "not an IPv6 address")]
+    [InlineData("https://[::ffff:172.18.0.4]:8083/x", "IPv4-mapped IPv6 address: the connection goes over IPv4 to 172.18.0.4")]
     [InlineData("https://hooks_example.com/x", "is not a DNS name")]
     [InlineData("https://*.example.com/x", "is not a DNS name")]
     [InlineData("https://hooks.example.com/a b", "whitespace")]
