@@ -101,6 +101,15 @@ internal static class MtlsInjection
             rules.Add(rule);
         }
 
+        // Cilium redirects by destination identity and port (cilium-facts 3): DNS names on one port that
+        // resolve to one address (a shared load balancer, a CDN) select the same identity, and all their
+        // connections reach one of the listeners, which sends its own client certificate and SNI.
+        foreach (var port in profile.Mtls.Select(m => m.Destination).Distinct()
+            .Where(d => IpLiteral.Parse(d.Host) is null).GroupBy(d => d.Port).Where(g => g.Count() > 1).OrderBy(g => g.Key))
+        {
+            warnings.Add($"{Naming.Prefix}mtls: {string.Join(", ", port.Order())} share port {port.Key}: Cilium redirects by destination address and port, so if these names resolve to a common address (a shared load balancer or CDN), the connections to it reach one of their listeners and get that destination's client certificate and SNI; give such destinations different ports or separate pods");
+        }
+
         objects.Add(new GeneratedObject(new JsonObject
         {
             ["apiVersion"] = CiliumManifests.CiliumApiVersion,

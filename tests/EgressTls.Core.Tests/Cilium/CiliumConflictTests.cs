@@ -86,6 +86,25 @@ public class CiliumConflictTests
         errors.Where(e => e.Message.Contains("cluster-internal", StringComparison.Ordinal)).Should().HaveCount(2);
     }
 
+    // Not refusable (the addresses are only known at run time), but a misroute when it happens: Cilium picks
+    // the listener by destination identity and port, so names sharing an address share one listener.
+    [Fact]
+    public void DNS_destinations_sharing_a_port_are_warned_about_since_a_common_address_reaches_one_listener()
+    {
+        var profile = Profile(mtls: [
+            Mtls(new HostPort("billing.example.com", 443), "a"), Mtls(new HostPort("hooks.example.com", 443), "b"),
+            Mtls(new HostPort("10.0.0.5", 443), "c"), Mtls(new HostPort("other.example.com", 8443), "d")]);
+
+        var generation = CiliumObjects.Generate(profile, Options("1.18", SecretsMode.Sds));
+
+        generation.Errors.Should().BeEmpty();
+        generation.Warnings.Should().ContainSingle(w => w.Contains("share port", StringComparison.Ordinal))
+            .Which.Should().StartWith("egress-tls.io/mtls: billing.example.com:443, hooks.example.com:443 share port 443:")
+            .And.Contain("reach one of their listeners");
+        CiliumObjects.Generate(Profile(mtls: [Mtls(new HostPort("billing.example.com", 443), "a"), Mtls(new HostPort("10.0.0.5", 443), "c")]), Options("1.18", SecretsMode.Sds))
+            .Warnings.Should().NotContain(w => w.Contains("share port", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void A_profile_without_interception_or_mTLS_generates_nothing()
     {
