@@ -135,6 +135,11 @@ public static class AnnotationParser
         }
 
         var intercept = hosts.IsEmpty ? null : new InterceptSpec(hosts, rules, upstreamCa);
+        if (intercept is not null && rules is { IsDefaultOrEmpty: false } given)
+        {
+            warnings.AddRange(HttpRulesParser.HostWarnings(given, hosts));
+        }
+
         if (intercept is null)
         {
             foreach (var key in new[] { AnnotationRegistry.InterceptHttpRules, AnnotationRegistry.UpstreamCa })

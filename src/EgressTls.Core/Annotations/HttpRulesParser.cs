@@ -128,6 +128,39 @@ public static class HttpRulesParser
     }
 
     /// <summary>
+    /// Warnings for <c>host</c> patterns that match an intercepted name but not the Host header clients send
+    /// to it: Cilium matches <c>host</c> against <c>:authority</c> as a full RE2 match, and clients add
+    /// <c>:port</c> to the Host header for every port but 443 (RFC 9110 section 7.2), so
+    /// <c>api\.example\.com</c> denies every request to <c>api.example.com:8443</c>, and
+    /// <c>api\.example\.com:443</c> every request to <c>api.example.com</c>. Exact names only (a wildcard has no
+    /// one Host value).
+    /// </summary>
+    public static ImmutableArray<string> HostWarnings(ImmutableArray<HttpRule> rules, ImmutableArray<HostPort> hosts)
+    {
+        var warnings = ImmutableArray.CreateBuilder<string>();
+        for (var i = 0; i < rules.Length; i++)
+        {
+            if (rules[i].Host is not { } pattern || !RegexCheck.IsRe2Compatible(pattern))
+            {
+                continue;
+            }
+
+            var regex = new System.Text.RegularExpressions.Regex($"^(?:{pattern})$", System.Text.RegularExpressions.RegexOptions.NonBacktracking | System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+            foreach (var target in hosts.Where(h => !h.IsWildcard))
+            {
+                var sent = target.Port == 443 ? target.Host : $"{target.Host}:{target.Port}";
+                var other = target.Port == 443 ? $"{target.Host}:443" : target.Host;
+                if (regex.IsMatch(other) && !regex.IsMatch(sent))
+                {
+                    warnings.Add($"{AnnotationRegistry.InterceptHttpRules.FullName}: rule {i} host {ValueQuote.Quote(pattern)} matches {ValueQuote.Quote(other)} but not {ValueQuote.Quote(sent)}, the Host header clients send to {target} (Cilium matches the whole header, and it carries the port unless the port is 443), so every request to {target} is denied; expected a host pattern that matches {ValueQuote.Quote(sent)}");
+                }
+            }
+        }
+
+        return warnings.ToImmutable();
+    }
+
+    /// <summary>
     /// Why Cilium would turn <paramref name="header"/> into a header match no request can satisfy, or <c>null</c>.
     /// Cilium splits an entry at its first space: one part is a header that must be present, named exactly
     /// as written; two parts are the name (trailing ':' removed) and the exact value

@@ -74,6 +74,29 @@ public class HttpRulesParserTests
             .And.Contain("the text before the first space as the header name").And.Contain("; expected a JSON or YAML flow list of objects");
     }
 
+    // Cilium matches host against :authority as a full match; clients put ":port" in the Host header for
+    // every port but 443.
+    [Theory]
+    [InlineData("api\\.example\\.com", "api.example.com", 8443, "matches \"api.example.com\" but not \"api.example.com:8443\"")]
+    [InlineData("api\\.example\\.com:443", "api.example.com", 443, "matches \"api.example.com:443\" but not \"api.example.com\"")]
+    [InlineData("api\\.example\\.com", "api.example.com", 443, null)]
+    [InlineData("api\\.example\\.com(:8443)?", "api.example.com", 8443, null)]
+    [InlineData("other\\.example\\.com", "api.example.com", 8443, null)]
+    [InlineData("api\\.example\\.com", "*.example.com", 8443, null)]
+    public void A_host_pattern_missing_the_port_clients_send_is_warned_about(string host, string name, int port, string? expected)
+    {
+        var warnings = HttpRulesParser.HostWarnings([new HttpRule(null, null, host, [])], [new HostPort(name, port)]);
+
+        if (expected is null)
+        {
+            warnings.Should().BeEmpty();
+        }
+        else
+        {
+            warnings.Should().ContainSingle().Which.Should().StartWith("egress-tls.io/intercept-http-rules: rule 0 host").And.Contain(expected).And.Contain("every request to");
+        }
+    }
+
     [Theory]
     [InlineData("nesting", "(40000 characters): mappings and sequences nest deeper than 256 levels (expected at most 256 levels of nesting)")]
     [InlineData("aliases", ": aliases expand to more than 100000 nodes")]

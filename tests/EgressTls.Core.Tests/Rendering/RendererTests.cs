@@ -191,6 +191,15 @@ public class RendererTests
     }
 
     [Fact]
+    public void A_host_rule_that_misses_the_port_in_the_Host_header_is_an_admission_warning()
+    {
+        var pod = Pod("""{"egress-tls.io/intercept":"api.example.com:8443","egress-tls.io/other-egress":"deny","egress-tls.io/intercept-http-rules":"[{\"host\": \"api\\\\.example\\\\.com\"}]"}""");
+
+        Renderer.Render(Input(pod), Options, Nothing).Should().BeOfType<Mutated>()
+            .Which.Warnings.Should().ContainSingle(w => w.Contains("but not \"api.example.com:8443\"", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Host_network_pods_cannot_use_mtls_but_can_get_trust()
     {
         const string hostNetwork = """{"hostNetwork":true,"containers":[{"name":"app"}]}""";
