@@ -138,17 +138,8 @@ public static class Renderer
             errors.Add(new FieldError("spec.hostNetwork", "true: Cilium policies do not select host-network pods, so egress-tls.io/intercept and egress-tls.io/mtls cannot apply; expected hostNetwork false, or only egress-tls.io/inject-ca"));
         }
 
-        var dnsPolicy = Member(Member(element, "spec"u8, JsonValueKind.Object), "dnsPolicy"u8, JsonValueKind.String)?.GetString();
-        var usesFqdn = request.Intercept is not null || request.Mtls.Any(m => !m.Destination.IsIpAddress);
-        if (usesFqdn && dnsPolicy == "Default")
-        {
-            // toFQDNs learns a name's addresses only from lookups Cilium's DNS proxy sees, and the policy's DNS
-            // rule sends only lookups to the cluster DNS pods there (cilium-facts 3). dnsPolicy Default uses the
-            // node's resolvers: nothing would be intercepted or redirected (and with other-egress deny, no
-            // lookup would be answered at all).
-            errors.Add(new FieldError("spec.dnsPolicy", $"\"Default\": the pod resolves names through the node's resolvers, not the cluster DNS ({DnsSelectorText(options)}) whose lookups Cilium's DNS proxy sees, so the toFQDNs rules of egress-tls.io/intercept and egress-tls.io/mtls would never match and nothing would be intercepted or redirected; expected dnsPolicy ClusterFirst (the default), or only IP destinations in egress-tls.io/mtls"));
-        }
-
+        var resolutionWarnings = ImmutableArray.CreateBuilder<string>();
+        NameResolution.Check(element, request, options, errors, resolutionWarnings);
         if (errors.Count > 0)
         {
             return new Rejected(errors.ToImmutable());
@@ -156,10 +147,7 @@ public static class Renderer
 
         var warnings = effective.Warnings.ToBuilder();
         warnings.AddRange(request.Warnings);
-        if (usesFqdn && dnsPolicy == "None")
-        {
-            warnings.Add($"spec.dnsPolicy is None: the toFQDNs rules of egress-tls.io/intercept and egress-tls.io/mtls match only names looked up through the cluster DNS ({DnsSelectorText(options)}), so spec.dnsConfig.nameservers must be the cluster DNS Service; lookups sent elsewhere are not seen by Cilium's DNS proxy, and those names are not intercepted or redirected");
-        }
+        warnings.AddRange(resolutionWarnings);
         var objects = new List<GeneratedObject>();
 
         // The profile and the status value are those of the prepared intent when the Secrets left its parse as is.
@@ -327,8 +315,6 @@ public static class Renderer
 
         return result;
     }
-
-    private static string DnsSelectorText(RenderOptions options) => string.Join(",", options.DnsSelector.Select(kv => $"{kv.Key}={kv.Value}"));
 
     private static string? TopString(JsonElement obj, ReadOnlySpan<byte> field) => Member(obj, field, JsonValueKind.String)?.GetString();
 

@@ -191,6 +191,19 @@ public class RendererTests
     }
 
     [Fact]
+    public void A_host_alias_for_an_intercepted_or_mtls_name_is_refused_since_no_lookup_reaches_the_DNS_proxy()
+    {
+        const string aliases = """{"hostAliases":[{"ip":"10.0.0.1","hostnames":["unrelated.example"]},{"ip":"140.82.112.3","hostnames":["other.example","API.GitHub.com."]},{"ip":"10.0.0.2","hostnames":["billing.example.com"]}],"containers":[{"name":"app"}]}""";
+
+        var errors = Renderer.Render(Input(Pod("""{"egress-tls.io/intercept":"*.github.com","egress-tls.io/mtls":"billing.example.com:443 cert=c"}""", aliases)), Options, Nothing)
+            .Should().BeOfType<Rejected>().Which.Errors;
+
+        errors.Select(e => e.Field).Should().Equal("spec.hostAliases[1].hostnames[1]", "spec.hostAliases[2].hostnames[0]");
+        errors[0].Message.Should().Contain("\"API.GitHub.com.\" is resolved from /etc/hosts").And.Contain("toFQDNs rule of \"*.github.com\"");
+        Renderer.Render(Input(Pod("""{"egress-tls.io/intercept":"github.com"}""", aliases)), Options, Nothing).Should().BeOfType<Mutated>();
+    }
+
+    [Fact]
     public void A_host_rule_that_misses_the_port_in_the_Host_header_is_an_admission_warning()
     {
         var pod = Pod("""{"egress-tls.io/intercept":"api.example.com:8443","egress-tls.io/other-egress":"deny","egress-tls.io/intercept-http-rules":"[{\"host\": \"api\\\\.example\\\\.com\"}]"}""");
