@@ -103,11 +103,23 @@ internal static class MtlsInjection
 
         // Cilium redirects by destination identity and port (cilium-facts 3): DNS names on one port that
         // resolve to one address (a shared load balancer, a CDN) select the same identity, and all their
-        // connections reach one of the listeners, which sends its own client certificate and SNI.
+        // connections reach one of the listeners, which sends its own client certificate and SNI. On 1.18 an
+        // intercepted name on that port may share the address too, and the HTTP parser (priority 101) wins over
+        // the listener (126, PR #37887): the plain HTTP meant for the listener reaches the TLS interception.
+        var intercepted = profile.Intercept?.Hosts ?? [];
         foreach (var port in profile.Mtls.Select(m => m.Destination).Distinct()
-            .Where(d => IpLiteral.Parse(d.Host) is null).GroupBy(d => d.Port).Where(g => g.Count() > 1).OrderBy(g => g.Key))
+            .Where(d => IpLiteral.Parse(d.Host) is null).GroupBy(d => d.Port).OrderBy(g => g.Key))
         {
-            warnings.Add($"{Naming.Prefix}mtls: {string.Join(", ", port.Order())} share port {port.Key}: Cilium redirects by destination address and port, so if these names resolve to a common address (a shared load balancer or CDN), the connections to it reach one of their listeners and get that destination's client certificate and SNI; give such destinations different ports or separate pods");
+            var interceptedOnPort = intercepted.Where(h => h.Port == port.Key).Select(h => h.Host).ToList();
+            if (port.Count() > 1)
+            {
+                warnings.Add($"{Naming.Prefix}mtls: {string.Join(", ", port.Order())} share port {port.Key}: Cilium redirects by destination address and port, so if these names resolve to a common address (a shared load balancer or CDN), the connections to it reach one of their listeners and get that destination's client certificate and SNI; give such destinations different ports or separate pods");
+            }
+
+            if (interceptedOnPort.Count > 0)
+            {
+                warnings.Add($"{Naming.Prefix}mtls: {string.Join(", ", port.Order())} share port {port.Key} with the intercepted {string.Join(", ", interceptedOnPort)}: if a name of each resolves to a common address (a shared load balancer or CDN), Cilium sends the connections to it to the TLS interception, which takes precedence over the listener, and the application's plain HTTP fails there; give such destinations different ports or separate pods");
+            }
         }
 
         objects.Add(new GeneratedObject(new JsonObject

@@ -106,6 +106,20 @@ public class CiliumConflictTests
     }
 
     [Fact]
+    public void A_DNS_destination_on_an_intercepted_port_is_warned_about_on_1_18_since_interception_takes_precedence()
+    {
+        var profile = Profile(intercept: Intercept(new HostPort("*.cdn.example", 443), new HostPort("github.com", 8443)),
+            mtls: [Mtls(new HostPort("billing.example.com", 443), "a"), Mtls(new HostPort("10.0.0.5", 8443), "c")]);
+
+        var generation = CiliumObjects.Generate(profile, Options("1.18", SecretsMode.Sds));
+
+        generation.Errors.Should().BeEmpty();
+        generation.Warnings.Should().ContainSingle(w => w.Contains("share port", StringComparison.Ordinal))
+            .Which.Should().StartWith("egress-tls.io/mtls: billing.example.com:443 share port 443 with the intercepted *.cdn.example:")
+            .And.Contain("takes precedence over the listener");
+    }
+
+    [Fact]
     public void A_profile_without_interception_or_mTLS_generates_nothing()
     {
         var generation = CiliumObjects.Generate(Profile(), new RenderOptions());
