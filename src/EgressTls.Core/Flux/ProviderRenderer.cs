@@ -98,6 +98,7 @@ internal static class ProviderRenderer
 
         warnings.AddRange(generation.Warnings);
         warnings.AddRange(SharedPodsWarnings(spec, profile, ns.Name));
+        warnings.AddRange(NamespaceInterceptWarnings(ns, target.Destination, options));
 
         var builder = Builder(input);
         if (spec.Address != target.PlainHttp)
@@ -231,6 +232,42 @@ internal static class ProviderRenderer
         if (spec.ApiVersion == FluxProvider.V1Beta2)
         {
             yield return $"{FluxProvider.V1Beta2} is deprecated and not served from Flux 2.9 (notification-controller 1.9.0); migrate the manifest to {FluxProvider.V1Beta3} (the fields egress-tls uses are the same)";
+        }
+    }
+
+    /// <summary>
+    /// The namespace's pods (the controller's among them) take its <c>egress-tls.io/intercept</c> default, or the
+    /// installation's intercept groups for it. Interception on the Provider's port conflicts with its listener
+    /// redirect for the same pods: before 1.18 Cilium keeps one proxy type per port of a pod, so the pods'
+    /// policy fails to apply; on 1.18 interception of the Provider's host takes precedence over the listener
+    /// (PR #37887), and the controller's plain HTTP reaches the TLS interception.
+    /// </summary>
+    private static IEnumerable<string> NamespaceInterceptWarnings(NamespaceInfo ns, HostPort destination, RenderOptions options)
+    {
+        // Pods take the namespace's defaults when egress-tls acts on them, i.e. when the namespace opts them in
+        // (a Provider may be opted in by its own label, which says nothing about the controller pods).
+        if (!(ns.Labels.TryGetValue(Naming.EnabledLabel, out var enabled) && enabled == "true"))
+        {
+            yield break;
+        }
+
+        var defaults = EffectiveAnnotations.Resolve(ImmutableSortedDictionary<string, string>.Empty, ns, options);
+        if (!defaults.Values.TryGetValue(AnnotationRegistry.Intercept.FullName, out var intercept))
+        {
+            yield break;
+        }
+
+        var mixed = options.Cilium.AllowsMixedParsersOnPort;
+        var clashing = InterceptParser.Parse(intercept.Value).Hosts
+            .Where(h => h.Port == destination.Port && (!mixed || CiliumConflicts.Covers(h.Host, destination.Host)))
+            .Select(h => h.ToString()).ToList();
+        if (clashing.Count > 0)
+        {
+            var from = intercept.Origin == AnnotationOrigin.Namespace ? $"the {AnnotationRegistry.Intercept.FullName} annotation of namespace {ValueQuote.Quote(ns.Name)}" : $"the intercept groups {intercept.OriginName}";
+            var effect = mixed
+                ? $"interception of that host takes precedence over the listener (Cilium 1.18), so the controller's plain HTTP to {destination} would reach the TLS interception"
+                : $"Cilium {options.Cilium.Version} cannot redirect one port of a pod both to the interception and to this listener, so the controller pods' policy would fail to apply";
+            yield return $"the notification-controller pods take {from} unless they override it, which intercepts {string.Join(", ", clashing)}: {effect}; give the controller pods egress-tls.io/intercept: \"\" (or hosts off port {destination.Port}), or opt them out with the label {Naming.EnabledLabel}=false";
         }
     }
 

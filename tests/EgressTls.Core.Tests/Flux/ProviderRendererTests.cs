@@ -53,6 +53,49 @@ public class ProviderRendererTests
             new RenderInput(provider, operation, FluxSystem, (secrets.Length == 0 ? [Client] : secrets).ToImmutableDictionary(s => s.Name), old, SecretsComplete: true),
             Options);
 
+    // The controller pods take the namespace's intercept default: interception on the Provider's port conflicts
+    // with the listener redirect for the same pods (one proxy type per port before 1.18; on 1.18 interception of
+    // the host wins).
+    [Theory]
+    [InlineData("1.17", "*.example.com", "cannot redirect one port of a pod both to the interception and to this listener")]
+    [InlineData("1.17", "github.com", "cannot redirect one port of a pod both to the interception and to this listener")]
+    [InlineData("1.17", "github.com:8443", null)]
+    [InlineData("1.18", "*.example.com", "interception of that host takes precedence over the listener")]
+    [InlineData("1.18", "github.com", null)]
+    public void A_namespace_intercept_default_on_the_Providers_port_is_warned_about(string version, string intercept, string? expected)
+    {
+        var ns = FluxSystem with { Annotations = ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal, [KeyValuePair.Create("egress-tls.io/intercept", intercept)]) };
+        var options = new RenderOptions { Cilium = new CiliumTarget { Version = Version.Parse(version) } };
+
+        var result = Renderer.Render(new RenderInput(Provider(), AdmissionOperation.Create, ns, new[] { Client }.ToImmutableDictionary(s => s.Name), null, SecretsComplete: true), options);
+
+        var warnings = result.Should().BeOfType<Mutated>().Which.Warnings.Where(w => w.StartsWith("the notification-controller pods take", StringComparison.Ordinal));
+        if (expected is null)
+        {
+            warnings.Should().BeEmpty();
+        }
+        else
+        {
+            warnings.Should().ContainSingle().Which.Should().Contain("the egress-tls.io/intercept annotation of namespace \"flux-system\"").And.Contain(expected);
+        }
+    }
+
+    [Fact]
+    public void A_namespace_that_does_not_opt_its_pods_in_gives_the_controller_pods_no_intercept_default()
+    {
+        var ns = FluxSystem with
+        {
+            Labels = ImmutableSortedDictionary<string, string>.Empty,
+            Annotations = ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal, [KeyValuePair.Create("egress-tls.io/intercept", "*.example.com")]),
+        };
+        var provider = Provider();
+        provider["metadata"]!["labels"] = new JsonObject { ["egress-tls.io/enabled"] = "true" };
+
+        var result = Renderer.Render(new RenderInput(provider, AdmissionOperation.Create, ns, new[] { Client }.ToImmutableDictionary(s => s.Name), null, SecretsComplete: true), Options);
+
+        result.Should().BeOfType<Mutated>().Which.Warnings.Should().NotContain(w => w.StartsWith("the notification-controller pods take", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void The_lab_Provider_gives_the_lab_redirect_listener_and_static_cluster_with_the_client_cert_by_SDS()
     {
