@@ -7,6 +7,8 @@ namespace EgressTls.Core.Annotations;
 /// <summary>DNS name, wildcard, IP literal and port syntax shared by the annotation parsers.</summary>
 public static class HostSyntax
 {
+    private const string NotAscii = "is not a DNS name (only letters, digits, '-' and '.'; write an internationalised name in its xn-- form)";
+
     /// <summary>
     /// Normalises a DNS name (lower case, trailing dot stripped) and checks RFC 1123: at most 253
     /// characters, labels of 1-63 letters, digits and hyphens that neither start nor end with a hyphen,
@@ -14,6 +16,14 @@ public static class HostSyntax
     /// </summary>
     public static string? CheckDnsName(string raw, out string normalized)
     {
+        // Checked before lower-casing: Unicode case folding maps some non-ASCII letters to ASCII (the Kelvin sign
+        // U+212A to 'k'), which would turn a name that is not a DNS name into another one.
+        if (raw.Any(c => !char.IsAscii(c)))
+        {
+            normalized = raw.Trim();
+            return NotAscii;
+        }
+
         normalized = raw.Trim().ToLowerInvariant();
         if (normalized.EndsWith('.'))
         {
@@ -69,6 +79,12 @@ public static class HostSyntax
     /// </summary>
     public static string? CheckWildcard(string raw, out string normalized)
     {
+        if (raw.Any(c => !char.IsAscii(c)))
+        {
+            normalized = raw.Trim();
+            return NotAscii;
+        }
+
         var lowered = raw.Trim().ToLowerInvariant();
         normalized = lowered;
         if (lowered == "*")

@@ -29,6 +29,9 @@ public class InterceptParserTests
     [InlineData("[2001:db8::1]:443")]
     [InlineData("a..example.com")]
     [InlineData("example.123")]
+    [InlineData("\u212Aube.io")]
+    [InlineData("*.\u212Aube.io")]
+    [InlineData("b\u00FCcher.example")]
     public void Each_invalid_entry_is_one_problem_quoting_it_and_stating_the_expected_form(string entry)
     {
         var (hosts, problems) = InterceptParser.Parse($"ok.example.com, {entry}");
