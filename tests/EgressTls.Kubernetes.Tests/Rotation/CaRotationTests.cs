@@ -209,10 +209,7 @@ public sealed class CaRotationTests : IAsyncLifetime
         (await shell.CheckCaAsync(Budget())).Should().BeFalse("in import mode the operator supplies the next CA; none is generated");
 
         var second = generator.Generate();
-        var replaced = ImportSecret("corp-ca", second);
-        replaced["metadata"]!["resourceVersion"] = (string?)server.Find("secrets", "egress-tls", "corp-ca")!["metadata"]!["resourceVersion"];
-        await KubernetesClientFactory.ForHost(server.Url).CoreV1.ReplaceNamespacedSecretAsync(
-            KubernetesJson.Deserialize<V1Secret>(replaced.ToJsonString()), "corp-ca", "egress-tls");
+        await ReplaceImportAsync("corp-ca", second);
 
         (await shell.CheckCaAsync(Budget())).Should().BeTrue();
         shell.Material.Authority.Fingerprint.Should().Be(a.Fingerprint, "the new CA waits in the bundles first");
@@ -233,20 +230,12 @@ public sealed class CaRotationTests : IAsyncLifetime
         var options = Options(CaSource.Import, "corp-ca");
         await using var shell = await ShellAsync(options);
         var a = shell.Material!.Authority;
-        var client = KubernetesClientFactory.ForHost(server.Url);
 
-        async Task ImportAsync(CaKeyPair ca)
-        {
-            var replaced = ImportSecret("corp-ca", ca);
-            replaced["metadata"]!["resourceVersion"] = (string?)server.Find("secrets", "egress-tls", "corp-ca")!["metadata"]!["resourceVersion"];
-            await client.CoreV1.ReplaceNamespacedSecretAsync(KubernetesJson.Deserialize<V1Secret>(replaced.ToJsonString()), "corp-ca", "egress-tls");
-        }
-
-        await ImportAsync(generator.Generate());
+        await ReplaceImportAsync("corp-ca", generator.Generate());
         (await shell.CheckCaAsync(Budget())).Should().BeTrue();
         Data(CaSecret(), "next.crt").Should().NotBeNull();
 
-        await ImportAsync(first);
+        await ReplaceImportAsync("corp-ca", first);
         (await shell.CheckCaAsync(Budget())).Should().BeTrue("the waiting CA leaves the bundles");
         Data(CaSecret(), "next.crt").Should().BeNull();
         Fingerprints(shell.Material.GetTrustBundle().CaPem).Should().Be(CertificateFingerprint.Of(a.Certificate));
@@ -255,6 +244,15 @@ public sealed class CaRotationTests : IAsyncLifetime
         clock.Advance(Propagation);
         await shell.CheckCaAsync(Budget());
         shell.Material.Authority.Fingerprint.Should().Be(a.Fingerprint, "the import Secret holds the active CA");
+    }
+
+    // The operator replaces the import Secret's content (an update carrying its current resourceVersion).
+    private async Task ReplaceImportAsync(string name, CaKeyPair ca)
+    {
+        var replaced = ImportSecret(name, ca);
+        replaced["metadata"]!["resourceVersion"] = (string?)server.Find("secrets", "egress-tls", name)!["metadata"]!["resourceVersion"];
+        await KubernetesClientFactory.ForHost(server.Url).CoreV1.ReplaceNamespacedSecretAsync(
+            KubernetesJson.Deserialize<V1Secret>(replaced.ToJsonString()), name, "egress-tls");
     }
 
     [Fact]
