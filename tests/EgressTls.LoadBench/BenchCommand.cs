@@ -71,29 +71,18 @@ public static class BenchCommand
                     foreach (var (driver, expect) in targets)
                     {
                         var memoBefore = await ReadMemoAsync(driver.Target).ConfigureAwait(false);
-                        var capture = options.Wire && !saturation
+                        await using var capture = options.Wire && !saturation
                             ? await WireCapture.StartAsync(driver.Target.BaseAddress.Port, directory.FullName).ConfigureAwait(false)
                             : null;
-                        CellResult cell;
-                        try
+                        var cell = saturation
+                            ? await driver.SaturateAsync(body, expect(body), options.Connections, options.Duration, options.MaxRequests, $"sat {options.Connections}").ConfigureAwait(false)
+                            : await driver.OfferAsync(body, expect(body), options.Rate, options.Duration, options.MaxRequests, $"rate {options.Rate}").ConfigureAwait(false);
+                        if (capture is not null)
                         {
-                            cell = saturation
-                                ? await driver.SaturateAsync(body, expect(body), options.Connections, options.Duration, options.MaxRequests, $"sat {options.Connections}").ConfigureAwait(false)
-                                : await driver.OfferAsync(body, expect(body), options.Rate, options.Duration, options.MaxRequests, $"rate {options.Rate}").ConfigureAwait(false);
-                            if (capture is not null)
+                            cell = cell with { Wire = WireStats.From(await capture.StopAsync().ConfigureAwait(false)) };
+                            if (WireProblem(cell) is { } wireProblem)
                             {
-                                cell = cell with { Wire = WireStats.From(await capture.StopAsync().ConfigureAwait(false)) };
-                                if (WireProblem(cell) is { } wireProblem)
-                                {
-                                    problems.Add($"{driver.Target.Name} {body.Name} {cell.Mode}: {wireProblem}");
-                                }
-                            }
-                        }
-                        finally
-                        {
-                            if (capture is not null)
-                            {
-                                await capture.DisposeAsync().ConfigureAwait(false);
+                                problems.Add($"{driver.Target.Name} {body.Name} {cell.Mode}: {wireProblem}");
                             }
                         }
 

@@ -79,10 +79,6 @@ public static class GarbageCollection
 /// it does not hold counts as desired then.</param>
 public sealed record GracePeriod(TimeSpan Period, IReadOnlyDictionary<string, DateTimeOffset> Desired, DateTimeOffset KnownSince)
 {
-    /// <summary>Only the creation time counts (no record of desires).</summary>
-    public static GracePeriod SinceCreation(TimeSpan period) =>
-        new(period, new Dictionary<string, DateTimeOffset>(), DateTimeOffset.MinValue);
-
     /// <summary>When <paramref name="key"/> was last desired, as far as this leader can tell.</summary>
     public DateTimeOffset LastDesired(string key) => Desired.TryGetValue(key, out var at) && at > KnownSince ? at : KnownSince;
 }

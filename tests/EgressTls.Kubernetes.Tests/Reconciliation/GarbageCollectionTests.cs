@@ -46,7 +46,7 @@ public sealed class GarbageCollectionTests
 
     private static IEnumerable<string> Plan(
         IEnumerable<LiveState> live, IEnumerable<string>? desired = null, IReadOnlyCollection<RetainedScope>? retained = null, ISet<string>? protectedKeys = null, GracePeriod? grace = null) =>
-        GarbageCollection.Plan(live, desired?.ToHashSet() ?? [], retained ?? [], Now, grace ?? GracePeriod.SinceCreation(Grace), (IReadOnlySet<string>?)protectedKeys?.ToHashSet() ?? new HashSet<string>())
+        GarbageCollection.Plan(live, desired?.ToHashSet() ?? [], retained ?? [], Now, grace ?? new GracePeriod(Grace, new Dictionary<string, DateTimeOffset>(), DateTimeOffset.MinValue), (IReadOnlySet<string>?)protectedKeys?.ToHashSet() ?? new HashSet<string>())
             .Select(l => $"{l.Kind}/{l.Name}");
 
     [Fact]
