@@ -25,15 +25,15 @@ internal static class NameResolution
         }
 
         var spec = Member(pod, "spec"u8, JsonValueKind.Object);
-        var dns = string.Join(",", options.DnsSelector.Select(kv => $"{kv.Key}={kv.Value}"));
+        string Dns() => string.Join(",", options.DnsSelector.Select(kv => $"{kv.Key}={kv.Value}"));
         switch (Member(spec, "dnsPolicy"u8, JsonValueKind.String)?.GetString())
         {
             case "Default":
                 // The node's resolvers: with other-egress deny no lookup is even answered.
-                errors.Add(new FieldError("spec.dnsPolicy", $"\"Default\": the pod resolves names through the node's resolvers, not the cluster DNS ({dns}) whose lookups Cilium's DNS proxy sees, so the toFQDNs rules of egress-tls.io/intercept and egress-tls.io/mtls would never match and nothing would be intercepted or redirected; expected dnsPolicy ClusterFirst (the default), or only IP destinations in egress-tls.io/mtls"));
+                errors.Add(new FieldError("spec.dnsPolicy", $"\"Default\": the pod resolves names through the node's resolvers, not the cluster DNS ({Dns()}) whose lookups Cilium's DNS proxy sees, so the toFQDNs rules of egress-tls.io/intercept and egress-tls.io/mtls would never match and nothing would be intercepted or redirected; expected dnsPolicy ClusterFirst (the default), or only IP destinations in egress-tls.io/mtls"));
                 break;
             case "None":
-                warnings.Add($"spec.dnsPolicy is None: the toFQDNs rules of egress-tls.io/intercept and egress-tls.io/mtls match only names looked up through the cluster DNS ({dns}), so spec.dnsConfig.nameservers must be the cluster DNS Service; lookups sent elsewhere are not seen by Cilium's DNS proxy, and those names are not intercepted or redirected");
+                warnings.Add($"spec.dnsPolicy is None: the toFQDNs rules of egress-tls.io/intercept and egress-tls.io/mtls match only names looked up through the cluster DNS ({Dns()}), so spec.dnsConfig.nameservers must be the cluster DNS Service; lookups sent elsewhere are not seen by Cilium's DNS proxy, and those names are not intercepted or redirected");
                 break;
         }
 
